@@ -1,0 +1,127 @@
+import type { CheckReport } from "./check.js";
+import type { FaucetError } from "./errors.js";
+import type { FetchContext } from "./source.js";
+import type { JsonSchema, Value } from "./value.js";
+
+/** How a sink applies records. */
+export type WriteMode = "append" | "upsert" | "delete" | "overwrite";
+
+/** What a sink can do, as plain data. */
+export interface SinkCapabilities {
+  /** Write modes the sink supports; `append` is always among them. */
+  writeModes: WriteMode[];
+  /** Writing the same page twice leaves the same result, so a plain `writeBatch` may be retried. */
+  replaySafeWrites: boolean;
+  /** Implements `writeBatchIdempotent` / `lastCommittedToken`: page and token commit together. */
+  atomicWatermark: boolean;
+  /** Configured to upsert on a key, so replayed rows overwrite rather than duplicate. */
+  dedupsByKey: boolean;
+  /** Implements `currentSchema` / `evolveSchema`. */
+  schemaEvolution: boolean;
+}
+
+/** One row a sink refused, by its index in the page it was given. */
+export interface RowFailure {
+  index: number;
+  error: FaucetError;
+}
+
+/** Per-row outcome of `writeBatchPartial`: how many rows landed and which did not. */
+export interface PartialWriteResult {
+  written: number;
+  failures: RowFailure[];
+}
+
+/** One column of a sink's destination. */
+export interface ColumnSchema {
+  name: string;
+  /** The destination's own type name, e.g. `bigint`, `TEXT`. */
+  type: string;
+  nullable: boolean;
+}
+
+/** The destination's current shape. */
+export interface SinkSchema {
+  columns: ColumnSchema[];
+}
+
+/** The JSON-level type of a column, which each sink maps to its own type names. */
+export type LogicalType = "integer" | "number" | "boolean" | "string" | "json";
+
+/** A column the pipeline asks a sink to add. */
+export interface NewColumn {
+  name: string;
+  type: LogicalType;
+  nullable: boolean;
+}
+
+/** A change the pipeline asks a sink to make when records drift from the destination. */
+export interface SchemaChange {
+  addColumns: NewColumn[];
+  /** Columns whose NOT NULL constraint should be dropped. */
+  relaxColumns?: string[];
+}
+
+/**
+ * A destination for records. Only `writeBatch` is required.
+ *
+ * @example
+ * class Collect implements Sink {
+ *   rows: Value[] = [];
+ *   async writeBatch(records: readonly Value[]): Promise<number> {
+ *     this.rows.push(...records);
+ *     return records.length;
+ *   }
+ * }
+ */
+export interface Sink {
+  /** Writes one page; resolves to the number of rows written. */
+  writeBatch(records: readonly Value[]): Promise<number>;
+  /** Makes everything written so far durable. Called before each bookmark is saved. */
+  flush?(): Promise<void>;
+  /** Releases clients and handles. Idempotent. */
+  close?(): Promise<void>;
+  connectorName?(): string;
+  configSchema?(): JsonSchema;
+  capabilities?(): SinkCapabilities;
+  /** Writes what it can and reports each refused row instead of failing the page. */
+  writeBatchPartial?(records: readonly Value[]): Promise<PartialWriteResult>;
+  /** Writes the page and records `token` for `scope` in one atomic step. */
+  writeBatchIdempotent?(records: readonly Value[], scope: string, token: string): Promise<number>;
+  /** The last token committed for `scope`, if any. */
+  lastCommittedToken?(scope: string): Promise<string | undefined>;
+  currentSchema?(): Promise<SinkSchema | undefined>;
+  evolveSchema?(change: SchemaChange): Promise<void>;
+  /** Starts an overwrite: subsequent writes go to a staging area. */
+  beginOverwrite?(): Promise<void>;
+  /** Swaps the staged data in atomically; called only after a successful, uncancelled run. */
+  commitOverwrite?(): Promise<void>;
+  /** Discards staged data; called when the run fails or is cancelled. */
+  abortOverwrite?(): Promise<void>;
+  /** Non-mutating pre-flight probes. */
+  check?(ctx: FetchContext): Promise<CheckReport>;
+}
+
+const DEFAULT_SINK_CAPABILITIES: SinkCapabilities = {
+  writeModes: ["append"],
+  replaySafeWrites: false,
+  atomicWatermark: false,
+  dedupsByKey: false,
+  schemaEvolution: false,
+};
+
+/**
+ * A sink's declared capabilities, or the conservative defaults (append only, nothing claimed).
+ *
+ * @example
+ * const caps = sinkCapabilities(sink);
+ * if (caps.replaySafeWrites) { … }
+ */
+export function sinkCapabilities(sink: Sink): SinkCapabilities {
+  return { ...DEFAULT_SINK_CAPABILITIES, ...sink.capabilities?.() };
+}
+
+/** A sink's name, or `sink` when it does not say. */
+export function sinkName(sink: Sink): string {
+  return sink.connectorName?.() || "sink";
+}
