@@ -140,13 +140,33 @@ export class FileStateStore implements StateStore {
 
   #ensureDirectory(): Promise<void> {
     this.#ready ??= mkdir(this.directory, { recursive: true }).then(
-      () => undefined,
+      () => removeStaleTemporaries(this.directory),
       (error) => {
         this.#ready = undefined;
         throw stateError(`could not create state directory ${this.directory}`, error);
       },
     );
     return this.#ready;
+  }
+}
+
+/** Deletes temporary files left by writers that died mid-`put` (their pid no longer runs). */
+async function removeStaleTemporaries(directory: string): Promise<void> {
+  const names = await readdir(directory).catch(() => [] as string[]);
+  for (const name of names) {
+    const match = /\.(\d+)\.\d+\.tmp$/.exec(name);
+    if (!match || isRunning(Number(match[1]))) continue;
+    await unlink(join(directory, name)).catch(() => {});
+  }
+}
+
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
