@@ -1,0 +1,77 @@
+import { MAX_BATCH_SIZE, z } from "faucet-core";
+
+/** Rust faucet-stream's `source:` location block, accepted so its configs run unchanged. */
+const LocalPath = z.strictObject({
+  type: z.literal("local_path"),
+  path: z.string().min(1).describe("One Parquet file."),
+});
+
+const Glob = z.strictObject({
+  type: z.literal("glob"),
+  pattern: z.string().min(1).describe("A glob of Parquet files, read in sorted order."),
+});
+
+// S3 is parsed (so a Rust config gives a precise message instead of a schema error) and refused below.
+const S3 = z.looseObject({ type: z.literal("s3") });
+
+export const ParquetLocation = z
+  .discriminatedUnion("type", [LocalPath, Glob, S3])
+  .describe(
+    "Where to read from, in the Rust faucet-stream shape: `{type: local_path, path}` or `{type: glob, pattern}`.",
+  );
+
+export const ParquetSourceConfig = z
+  .strictObject({
+    path: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "A Parquet file or a glob of them (`data/*.parquet`, `**` for subfolders), read in sorted order; relative paths resolve against the config file's folder.",
+      ),
+    source: ParquetLocation.optional(),
+    columns: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe("Top-level columns to read (projection); only these are decoded. Default: every column."),
+    batch_size: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_BATCH_SIZE)
+      .optional()
+      .describe("Records per page; 0 = one page per row group. Default: the pipeline's batch size."),
+    concurrency: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe("Accepted for Rust faucet-stream compatibility; files are read one at a time, in sorted order."),
+  })
+  .superRefine((config, ctx) => {
+    if ((config.path === undefined) === (config.source === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["path"],
+        message: "set exactly one of `path` (a file or glob) or `source` ({type: local_path | glob, …})",
+      });
+    }
+    if (config.source?.type === "s3") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["source", "type"],
+        message: "S3 locations are not read by source-parquet; download the files or use an S3 source",
+      });
+    }
+  })
+  .describe("Reads Parquet files row group by row group.");
+
+export type ParquetSourceConfig = z.output<typeof ParquetSourceConfig>;
+
+/** The file or glob a config names, whichever spelling it used. */
+export function configuredPath(config: ParquetSourceConfig): string {
+  if (config.path !== undefined) return config.path;
+  const source = config.source as { type: string; path?: string; pattern?: string } | undefined;
+  return source?.path ?? source?.pattern ?? "";
+}
