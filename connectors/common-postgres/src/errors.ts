@@ -1,0 +1,108 @@
+import { type ErrorKind, FaucetError } from "faucet-core";
+import { describeTarget, type ResolvedConnection } from "./config.js";
+
+/** The fields of a server error (pg's DatabaseError) faucet reads. */
+export interface PgErrorFields {
+  code?: string;
+  message?: string;
+  detail?: string;
+  hint?: string;
+  where?: string;
+  column?: string;
+  table?: string;
+  constraint?: string;
+}
+
+const SOCKET_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH"]);
+
+function fieldsOf(error: unknown): PgErrorFields & { errno?: unknown } {
+  return (error && typeof error === "object" ? error : {}) as PgErrorFields;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Maps a failure to connect into a FaucetError naming the host, port, database and user (never
+ * the password): `auth` for rejected credentials, `timeout` when the server did not answer in
+ * time, `connection` when it could not be reached, `config` for a database that does not exist.
+ *
+ * @example
+ * catch (err) { throw connectError(err, target, "source-postgres"); }
+ */
+export function connectError(error: unknown, target: ResolvedConnection, connector: string): FaucetError {
+  if (FaucetError.is(error)) return error;
+  const where = describeTarget(target);
+  const { code } = fieldsOf(error);
+  const text = messageOf(error);
+  const base = { cause: error, connector };
+  if (code === "28P01" || code === "28000") {
+    return new FaucetError("auth", `authentication failed for user "${target.user}" at ${where}: ${text}`, {
+      ...base,
+      retryable: false,
+      hint: "check user and password (connection_url or user/password) and the server's pg_hba.conf",
+    });
+  }
+  if (code === "3D000") {
+    return new FaucetError("config", `database "${target.database}" does not exist at ${where}`, {
+      ...base,
+      hint: "check `database` (or the path of connection_url), or create the database",
+    });
+  }
+  if (/timeout|timed out/i.test(text) || code === "ETIMEDOUT") {
+    return new FaucetError(
+      "timeout",
+      `could not connect to ${where}: no answer within ${target.connectTimeoutMs / 1000}s`,
+      { ...base, hint: "check host and port, firewalls, and that the server is up; raise connect_timeout_secs" },
+    );
+  }
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
+    return new FaucetError("connection", `could not connect to ${where}: host "${target.host}" not found`, {
+      ...base,
+      retryable: code === "EAI_AGAIN",
+      hint: "check the host name in connection_url or host",
+    });
+  }
+  return new FaucetError("connection", `could not connect to ${where}: ${text}`, {
+    ...base,
+    hint: "check that PostgreSQL is running and accepts TCP connections there (`npm run services` starts it locally)",
+  });
+}
+
+/**
+ * Maps a failed statement into a FaucetError of `kind` (`source`, `sink` or `state`), keeping the
+ * server's message, detail and hint; connection drops, serialization failures and deadlocks are
+ * retryable, data errors are not.
+ *
+ * @example
+ * catch (err) { throw queryError(err, "sink", "sink-postgres", "COPY into public.orders failed"); }
+ */
+export function queryError(error: unknown, kind: ErrorKind, connector: string, what: string): FaucetError {
+  if (FaucetError.is(error)) return error;
+  const fields = fieldsOf(error);
+  const code = fields.code ?? "";
+  let text = `${what}: ${messageOf(error)}`;
+  if (fields.detail) text += ` (${fields.detail})`;
+  const base = { cause: error, connector };
+  if (code.startsWith("08") || code === "57P01" || code === "57P02" || code === "57P03" || SOCKET_CODES.has(code)) {
+    return new FaucetError("connection", text, { ...base, retryable: true, hint: "the connection dropped; retry" });
+  }
+  if (!code && /Connection terminated|not queryable|ECONNRESET/i.test(messageOf(error))) {
+    return new FaucetError("connection", text, { ...base, retryable: true, hint: "the connection dropped; retry" });
+  }
+  if (code === "57014") {
+    return new FaucetError("timeout", text, { ...base, hint: "the statement was cancelled or hit statement_timeout" });
+  }
+  const retryable = code === "40001" || code === "40P01" || code.startsWith("53") || code === "55P03";
+  const hint =
+    fields.hint ??
+    (code === "42P01"
+      ? "check the table name and schema (and create_table for a sink)"
+      : code === "42703"
+        ? "check the column names"
+        : code === "42501"
+          ? "grant the user the privileges it needs"
+          : undefined);
+  return new FaucetError(kind, text, { ...base, retryable, ...(hint ? { hint } : {}) });
+}

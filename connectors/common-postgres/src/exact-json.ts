@@ -1,0 +1,85 @@
+import type { Value } from "faucet-core";
+
+// A number literal that could lose digits as a double: 16+ digits in a row, 17+ digits and dots,
+// or a three-digit exponent. Only texts that match take the slow path below.
+const MAYBE_LOSSY = /\d{16}|[\d.]{17}|[eE][+-]?\d{3}/;
+const NUMBER_PARTS = /^(-?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+
+/**
+ * `JSON.parse` that never loses a number silently: a number a double cannot hold exactly (more
+ * than 15 significant digits that do not round-trip, or out of range) becomes a string holding its
+ * exact digits, as faucet carries big integers and exact decimals everywhere.
+ *
+ * @example
+ * parseJsonExact('{"id": 12345678901234567890, "x": 1.5}'); // { id: "12345678901234567890", x: 1.5 }
+ */
+export function parseJsonExact(text: string): Value {
+  if (!MAYBE_LOSSY.test(text)) return JSON.parse(text) as Value;
+  return JSON.parse(quoteLossyNumbers(text)) as Value;
+}
+
+/** Wraps every lossy number literal outside strings in quotes. */
+function quoteLossyNumbers(text: string): string {
+  let out = "";
+  let last = 0;
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      i++;
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (d === 92) i += 2;
+        else {
+          i++;
+          if (d === 34) break;
+        }
+      }
+      continue;
+    }
+    if (c === 45 || (c >= 48 && c <= 57)) {
+      const start = i++;
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if ((d >= 48 && d <= 57) || d === 46 || d === 101 || d === 69 || d === 43 || d === 45) i++;
+        else break;
+      }
+      const token = text.slice(start, i);
+      if (isLossy(token)) {
+        out += `${text.slice(last, start)}"${token}"`;
+        last = i;
+      }
+      continue;
+    }
+    i++;
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
+
+/** True when the double nearest to `token` is not the same decimal value. */
+export function isLossy(token: string): boolean {
+  const n = Number(token);
+  if (!Number.isFinite(n)) return true;
+  const text = String(n);
+  if (text === token) return false;
+  const exact = canonicalDecimal(token);
+  return exact === undefined || exact !== canonicalDecimal(text);
+}
+
+/** `<sign><significant digits>e<point position>`: equal for equal decimal values. */
+function canonicalDecimal(token: string): string | undefined {
+  const parts = NUMBER_PARTS.exec(token);
+  if (!parts) return undefined;
+  const all = `${parts[2] ?? ""}${parts[3] ?? ""}`;
+  let point = (parts[2] ?? "").length + Number(parts[4] ?? 0);
+  let start = 0;
+  while (start < all.length && all[start] === "0") {
+    start++;
+    point--;
+  }
+  let end = all.length;
+  while (end > start && all[end - 1] === "0") end--;
+  if (start === end) return "0";
+  return `${parts[1] ?? ""}${all.slice(start, end)}e${point}`;
+}
