@@ -1,0 +1,172 @@
+/**
+ * The command table: names, options and help texts. Kept free of imports so `faucet --help`
+ * and `faucet --version` load nothing else.
+ */
+
+/** One option of a command, in `node:util` parseArgs form. */
+export interface OptionSpec {
+  type: "string" | "boolean";
+  short?: string;
+  multiple?: boolean;
+}
+
+/** One command. */
+export interface CommandSpec {
+  summary: string;
+  usage: string;
+  options: Record<string, OptionSpec>;
+  help: string;
+}
+
+const common = {
+  help: { type: "boolean", short: "h" },
+  "log-level": { type: "string" },
+} as const satisfies Record<string, OptionSpec>;
+
+export const COMMANDS: Record<string, CommandSpec> = {
+  run: {
+    summary: "Run a pipeline",
+    usage: "faucet run [config] [--dry-run] [--limit N] [--state-path DIR] [--output text|json]",
+    options: {
+      ...common,
+      "dry-run": { type: "boolean" },
+      limit: { type: "string" },
+      "state-path": { type: "string" },
+      output: { type: "string", short: "o" },
+    },
+    help: `Runs the pipeline in [config] (default: faucet.yaml, faucet.yml, faucet.json or faucet.config.ts
+in the working directory). A sibling .env file is read; the process environment wins.
+
+Options:
+  --dry-run            read and transform, write nothing and save no state
+  --limit N            stop after writing N records
+  --state-path DIR     keep bookmarks as files in DIR (overrides pipeline.state)
+  -o, --output FORMAT  text (default) or json: one JSON summary on stdout
+  --log-level LEVEL    debug, info (default), warn or error; debug logs one line per page
+
+On a terminal a live status line shows records read and written, pages, rows/s, elapsed time
+and the current bookmark. Ctrl-C (SIGINT) or SIGTERM cancels gracefully: what was written is
+flushed, the bookmark saved, and faucet exits 130; a second signal exits at once.
+
+Exit codes: 0 success, 1 run failed, 2 config invalid, 130 cancelled.`,
+  },
+  validate: {
+    summary: "Check a config without running it",
+    usage: "faucet validate [config] [--output text|json]",
+    options: { ...common, output: { type: "string", short: "o" } },
+    help: `Parses, interpolates and resolves [config], validates every connector's config against its
+schema, builds the connectors (no I/O), works out the delivery guarantee, and prints the resolved
+pipeline with secrets redacted. A pipeline asking for delivery: exactly_once that cannot have it
+is refused.
+
+Options:
+  -o, --output FORMAT  text (default) or json
+
+Exit codes: 0 valid, 2 invalid.`,
+  },
+  schema: {
+    summary: "Print JSON Schema for the config or one connector",
+    usage: "faucet schema config | source <type> | sink <type> | transform <type> | state <type>",
+    options: { ...common },
+    help: `Prints JSON Schema (draft 2020-12):
+  faucet schema config            the whole pipeline document (for editors and CI)
+  faucet schema source <type>     one source's config
+  faucet schema sink <type>       one sink's config
+  faucet schema transform <type>  one transform's config
+  faucet schema state <type>      one state store's config
+
+Point yaml-language-server at it with a first line such as
+  # yaml-language-server: $schema=./faucet.schema.json`,
+  },
+  init: {
+    summary: "Write a commented pipeline YAML for a source and a sink",
+    usage: "faucet init [name] --source X --sink Y [--file PATH] [--force]",
+    options: {
+      ...common,
+      source: { type: "string", short: "s" },
+      sink: { type: "string", short: "k" },
+      file: { type: "string", short: "f" },
+      force: { type: "boolean" },
+    },
+    help: `Writes a pipeline YAML generated from the two connectors' schemas: required fields get a
+typed placeholder and a "# REQUIRED" comment; optional fields are listed as comments with their
+descriptions, defaults and allowed values.
+
+Options:
+  -s, --source TYPE    source type (see \`faucet list\`)
+  -k, --sink TYPE      sink type
+  -f, --file PATH      where to write (default: faucet.yaml; "-" prints to stdout)
+  --force              overwrite an existing file`,
+  },
+  list: {
+    summary: "List every source, sink, transform and state store",
+    usage: "faucet list [--json]",
+    options: { ...common, json: { type: "boolean" } },
+    help: `Lists built-in and installed connectors, transforms and state stores with one line each.
+Installed packages named faucet-source-*, faucet-sink-*, faucet-transform-* and faucet-state-*
+are found in node_modules from the working directory up.
+
+Options:
+  --json   print a JSON array instead`,
+  },
+  preview: {
+    summary: "Print the first records (after transforms) as JSON Lines",
+    usage: "faucet preview [config] [--limit N]",
+    options: { ...common, limit: { type: "string", short: "n" } },
+    help: `Reads the source of [config], applies the transforms, and prints the first N records as JSON
+Lines on stdout. Writes nothing to the sink and saves no state.
+
+Options:
+  -n, --limit N   how many records (default 10)`,
+  },
+  doctor: {
+    summary: "Run every connector's pre-flight checks",
+    usage: "faucet doctor [config] [--output text|json]",
+    options: { ...common, output: { type: "string", short: "o" } },
+    help: `Builds the connectors of [config] and runs each one's non-mutating check() probes (connect,
+permissions, file exists, …), printing pass, fail or skip with the reason, and the number of
+failures.
+
+Options:
+  -o, --output FORMAT  text (default) or json
+
+Exit codes: 0 every probe passed, 1 a probe failed, 2 config invalid.`,
+  },
+  new: {
+    summary: "Scaffold a connector package from the template",
+    usage: "faucet new source|sink <name> [--dir DIR]",
+    options: { ...common, dir: { type: "string", short: "d" } },
+    help: `Creates faucet-source-<name> (or faucet-sink-<name>) from the connector template: a package
+that builds, passes the conformance battery, and is ready for your I/O code.
+
+Options:
+  -d, --dir DIR   parent directory (default: the working directory)`,
+  },
+};
+
+/** The text of `faucet --help`. */
+export function mainHelp(version: string): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `faucet ${version}: move data with config-driven pipelines
+
+Usage: faucet <command> [options]
+
+Commands:
+${lines.join("\n")}
+
+Options:
+  -h, --help      help for faucet or a command (faucet run --help)
+  -V, --version   print the version
+
+Exit codes: 0 success, 1 run failed, 2 config invalid, 130 cancelled.
+Docs: docs/cli.md (commands) and docs/config.md (every config key).
+`;
+}
+
+/** The text of `faucet <command> --help`. */
+export function commandHelp(name: string): string {
+  const c = COMMANDS[name];
+  if (!c) return "";
+  return `Usage: ${c.usage}\n\n${c.summary}.\n\n${c.help}\n`;
+}

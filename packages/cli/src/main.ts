@@ -1,0 +1,29 @@
+/** Dispatches a parsed command and turns every failure into one line and an exit code. */
+import type { Invocation } from "./bin.js";
+import { describeError, err, errorJson, exitCodeOf, out } from "./output.js";
+
+type CommandModule = { default: (invocation: Invocation) => Promise<number> };
+
+const MODULES: Record<string, () => Promise<CommandModule>> = {
+  run: () => import("./commands/run.js"),
+  validate: () => import("./commands/validate.js"),
+  schema: () => import("./commands/schema.js"),
+  init: () => import("./commands/init.js"),
+  list: () => import("./commands/list.js"),
+  preview: () => import("./commands/preview.js"),
+  doctor: () => import("./commands/doctor.js"),
+  new: () => import("./commands/new.js"),
+};
+
+/** Runs one command; resolves to its exit code. */
+export async function runCommand(invocation: Invocation): Promise<number> {
+  const load = MODULES[invocation.command];
+  if (!load) return 2;
+  try {
+    return await (await load()).default(invocation);
+  } catch (error) {
+    if (invocation.values.output === "json") out(`${JSON.stringify({ status: "failed", error: errorJson(error) })}\n`);
+    err(`${describeError(error)}\n`);
+    return exitCodeOf(error);
+  }
+}
