@@ -112,3 +112,5 @@ export type {
 export { applyTransforms, rejectionError, TransformingSource } from "./transform.js";
 export type { JsonSchema, Value, ValueObject } from "./value.js";
 export { getPath, isValueObject } from "./value.js";
+// Built-in transforms and the `faucet test` engine (packages/core/src/transforms).
+export * from "./transforms/index.js";

@@ -1,0 +1,251 @@
+import { z } from "../config.js";
+import { defineTransform } from "../define.js";
+import type { Value } from "../value.js";
+import type { Row } from "./shared.js";
+import {
+  cloneValue,
+  hasField,
+  isPlainObject,
+  isRiskyKey,
+  named,
+  readField,
+  transformError,
+  writeField,
+} from "./shared.js";
+
+const FIELDS = z.array(z.string()).describe("Top-level field names to act on");
+
+export const FieldsConfig = z.strictObject({ fields: FIELDS });
+export type FieldsTransformConfig = z.input<typeof FieldsConfig>;
+
+// ── select ─────────────────────────────────────────────────────────────────────────────────────
+
+/** `select`: keeps only the listed fields, in the listed order; a missing field is skipped. */
+export const selectDefinition = defineTransform({
+  type: "select",
+  description: "Keep only the listed top-level fields; drop the rest.",
+  config: FieldsConfig,
+  create: ({ fields }) => {
+    const keys = [...new Set(fields)];
+    const risky = keys.map(isRiskyKey);
+    return named("select", (records) => {
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i] as Value;
+        if (!isPlainObject(record)) continue;
+        // A new object built in one key order keeps one hidden class for every record.
+        const out: Row = {};
+        for (let f = 0; f < keys.length; f++) {
+          const key = keys[f] as string;
+          const value = readField(record, key, risky[f] as boolean);
+          if (value !== undefined) writeField(out, key, value);
+        }
+        records[i] = out;
+      }
+      return records;
+    });
+  },
+});
+
+// ── drop ───────────────────────────────────────────────────────────────────────────────────────
+
+/** `drop`: removes the listed fields; a missing field is skipped. */
+export const dropDefinition = defineTransform({
+  type: "drop",
+  description: "Remove the listed top-level fields.",
+  config: FieldsConfig,
+  create: ({ fields }) => {
+    const keys = [...new Set(fields)];
+    const risky = keys.map(isRiskyKey);
+    const dropped = new Set(keys);
+    return named("drop", (records) => {
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i] as Value;
+        if (!isPlainObject(record)) continue;
+        let present = false;
+        for (let f = 0; f < keys.length; f++) {
+          if (readField(record, keys[f] as string, risky[f] as boolean) !== undefined) {
+            present = true;
+            break;
+          }
+        }
+        if (!present) continue;
+        // Rebuilt rather than `delete`d: deleting drops V8 objects into slow dictionary mode.
+        const out: Row = {};
+        for (const key in record) if (!dropped.has(key)) writeField(out, key, record[key] as Value);
+        records[i] = out;
+      }
+      return records;
+    });
+  },
+});
+
+// ── redact ─────────────────────────────────────────────────────────────────────────────────────
+
+export const RedactConfig = z.strictObject({
+  fields: FIELDS,
+  mask: z.json().default("***").describe('Replacement value, any JSON value (default the string `"***"`)'),
+});
+export type RedactTransformConfig = z.input<typeof RedactConfig>;
+
+/** `redact`: overwrites each listed field that is present with `mask`. */
+export const redactDefinition = defineTransform({
+  type: "redact",
+  description: "Overwrite the listed fields with a mask value (default `***`).",
+  config: RedactConfig,
+  create: ({ fields, mask }) => {
+    const keys = [...new Set(fields)];
+    const risky = keys.map(isRiskyKey);
+    const shared = typeof mask !== "object" || mask === null;
+    return named("redact", (records) => {
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i] as Value;
+        if (!isPlainObject(record)) continue;
+        for (let f = 0; f < keys.length; f++) {
+          const key = keys[f] as string;
+          if (readField(record, key, risky[f] as boolean) !== undefined) {
+            writeField(record, key, shared ? (mask as Value) : cloneValue(mask as Value));
+          }
+        }
+      }
+      return records;
+    });
+  },
+});
+
+// ── rename_field ───────────────────────────────────────────────────────────────────────────────
+
+export const RenameFieldConfig = z.strictObject({
+  fields: z.record(z.string(), z.string()).describe("Map of old field name → new field name"),
+});
+export type RenameFieldTransformConfig = z.input<typeof RenameFieldConfig>;
+
+/**
+ * `rename_field`: exact-name renames of top-level fields, applied together against the record as
+ * it was (so swaps and chains work) and in place in the key order. A target that already exists
+ * on the record (and is not itself renamed away) fails the page instead of being overwritten.
+ */
+export const renameFieldDefinition = defineTransform({
+  type: "rename_field",
+  description: "Rename specific top-level fields by name.",
+  config: RenameFieldConfig,
+  create: ({ fields }) => {
+    const pairs = Object.entries(fields)
+      .filter(([from, to]) => from !== to)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const from = pairs.map(([source]) => source);
+    const to = pairs.map(([, target]) => target);
+    const riskyFrom = from.map(isRiskyKey);
+    const targetOf = new Map(pairs);
+    const present: boolean[] = new Array(pairs.length).fill(false);
+    return named("rename_field", (records) => {
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i] as Value;
+        if (!isPlainObject(record)) continue;
+        let count = 0;
+        for (let p = 0; p < from.length; p++) {
+          const here = readField(record, from[p] as string, riskyFrom[p] as boolean) !== undefined;
+          present[p] = here;
+          if (here) count++;
+        }
+        if (count === 0) continue;
+        checkTargets(record, from, to, present);
+        const out: Row = {};
+        for (const key in record) {
+          const target = targetOf.get(key);
+          writeField(out, target === undefined ? key : target, record[key] as Value);
+        }
+        records[i] = out;
+      }
+      return records;
+    });
+  },
+});
+
+function checkTargets(record: Row, from: string[], to: string[], present: boolean[]): void {
+  for (let p = 0; p < from.length; p++) {
+    if (!present[p]) continue;
+    const target = to[p] as string;
+    for (let q = 0; q < p; q++) {
+      if (present[q] && to[q] === target) {
+        throw transformError("rename_field", `two fields rename to the same target \`${target}\``);
+      }
+    }
+    if (!hasField(record, target)) continue;
+    const renamedAway = from.some((source, q) => present[q] && source === target);
+    if (!renamedAway) {
+      throw transformError(
+        "rename_field",
+        `target field \`${target}\` already exists on the record (renaming from \`${from[p]}\`)`,
+        "drop or rename the existing field first",
+      );
+    }
+  }
+}
+
+// ── coalesce ───────────────────────────────────────────────────────────────────────────────────
+
+export const CoalesceConfig = z
+  .strictObject({
+    field: z.string().describe("Target field, filled when it is missing or null"),
+    default: z.json().optional().describe("Literal value to fill in. Set exactly one of `default` and `from`"),
+    from: z
+      .array(z.string())
+      .default([])
+      .describe(
+        "Fallback fields; the first one that is present and not null wins. Set exactly one of `default` and `from`",
+      ),
+    treat_empty_string_as_null: z
+      .boolean()
+      .default(false)
+      .describe("Also treat an empty string (in the target and the fallbacks) as null (default false)"),
+  })
+  .superRefine((config, ctx) => {
+    const hasDefault = config.default !== undefined;
+    const hasFrom = (config.from?.length ?? 0) > 0;
+    if (hasDefault === hasFrom) {
+      ctx.addIssue({
+        code: "custom",
+        path: hasDefault ? ["from"] : [],
+        message: hasDefault
+          ? "set exactly one of `default` or `from`, not both"
+          : "set exactly one of `default` or `from`",
+      });
+    }
+  });
+export type CoalesceTransformConfig = z.input<typeof CoalesceConfig>;
+
+/** `coalesce`: fills a missing or null field from a literal default or the first non-null fallback. */
+export const coalesceDefinition = defineTransform({
+  type: "coalesce",
+  description: "Fill a missing/null field from a default or first non-null fallback key.",
+  config: CoalesceConfig,
+  create: (config) => {
+    const field = config.field;
+    const riskyField = isRiskyKey(field);
+    const fallback = config.default;
+    const shared = fallback === undefined || typeof fallback !== "object" || fallback === null;
+    const from = config.from;
+    const riskyFrom = from.map(isRiskyKey);
+    const emptyIsNull = config.treat_empty_string_as_null;
+    const nullish = (value: Value | undefined) =>
+      value === undefined || value === null || (emptyIsNull && value === "");
+    return named("coalesce", (records) => {
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i] as Value;
+        if (!isPlainObject(record) || !nullish(readField(record, field, riskyField))) continue;
+        if (fallback !== undefined) {
+          writeField(record, field, shared ? fallback : cloneValue(fallback));
+          continue;
+        }
+        for (let f = 0; f < from.length; f++) {
+          const value = readField(record, from[f] as string, riskyFrom[f] as boolean);
+          if (!nullish(value)) {
+            writeField(record, field, cloneValue(value as Value));
+            break;
+          }
+        }
+      }
+      return records;
+    });
+  },
+});

@@ -1,0 +1,101 @@
+import type { Value } from "../value.js";
+import type { Row } from "./shared.js";
+import { BoundedCache, hasField, transformError, writeField } from "./shared.js";
+
+/** What to do when two keys of one object end up with the same name. */
+export type KeyCollisionPolicy = "error" | "suffix";
+
+/** How a key-shape transform (rename_keys, keys_case, spell_symbols) rewrites keys. */
+export interface KeyRewriteOptions {
+  /** The YAML type, for error messages. */
+  type: string;
+  /** The new name of a key. Called once per distinct key; results are cached. */
+  rename: (key: string) => string;
+  /** Walk into nested objects and objects inside arrays. */
+  recursive: boolean;
+  onCollision: KeyCollisionPolicy;
+  /** Appended to the collision error, e.g. how to disambiguate. */
+  collisionHint?: string;
+}
+
+/**
+ * Compiles a key rewriter: a function from a value to the value with every key renamed. It
+ * returns its argument unchanged (no allocation) when no key changes, and otherwise builds new
+ * objects: renaming a key in place would delete a property, which drops V8 objects into slow
+ * dictionary mode for every later stage. Nested objects are never mutated, only replaced.
+ */
+export function compileKeyRewriter(options: KeyRewriteOptions): (value: Value) => Value {
+  const { type, recursive, onCollision } = options;
+  const cache = new BoundedCache<string>();
+  const rename = (key: string): string => {
+    let renamed = cache.get(key);
+    if (renamed === undefined) {
+      renamed = options.rename(key);
+      cache.set(key, renamed);
+    }
+    return renamed;
+  };
+
+  const place = (out: Row, key: string, original: string, value: Value): void => {
+    if (!hasField(out, key)) {
+      writeField(out, key, value);
+      return;
+    }
+    if (onCollision === "error") {
+      throw transformError(
+        type,
+        `two keys become \`${key}\` (the second is \`${original}\`); a key collision would lose a value`,
+        options.collisionHint,
+      );
+    }
+    let n = 2;
+    while (hasField(out, `${key}_${n}`)) n++;
+    writeField(out, `${key}_${n}`, value);
+  };
+
+  const rewriteObject = (input: Row): Row => {
+    let out: Row | null = null;
+    for (const key in input) {
+      const value = input[key] as Value;
+      const newKey = rename(key);
+      const newValue = recursive && typeof value === "object" && value !== null ? rewrite(value) : value;
+      if (out === null) {
+        if (newKey === key && newValue === value) continue;
+        out = {};
+        // Every key before this one kept its name and value.
+        for (const earlier in input) {
+          if (earlier === key) break;
+          writeField(out, earlier, input[earlier] as Value);
+        }
+      }
+      place(out, newKey, key, newValue);
+    }
+    return out ?? input;
+  };
+
+  const rewriteArray = (input: Value[]): Value[] => {
+    let out: Value[] | null = null;
+    for (let i = 0; i < input.length; i++) {
+      const value = input[i] as Value;
+      const newValue = typeof value === "object" && value !== null ? rewrite(value) : value;
+      if (out === null) {
+        if (newValue === value) continue;
+        out = input.slice(0, i);
+      }
+      out.push(newValue);
+    }
+    return out ?? input;
+  };
+
+  const rewrite = (value: Value): Value => {
+    if (typeof value !== "object" || value === null) return value;
+    return Array.isArray(value) ? rewriteArray(value) : rewriteObject(value as Row);
+  };
+
+  return (value) => {
+    if (typeof value !== "object" || value === null) return value;
+    // A top-level array is a record too; its elements are only visited when recursive.
+    if (Array.isArray(value)) return recursive ? rewriteArray(value) : value;
+    return rewriteObject(value as Row);
+  };
+}

@@ -1,0 +1,241 @@
+import { z } from "../config.js";
+import { defineTransform } from "../define.js";
+import type { Value } from "../value.js";
+import { parseJsonExact } from "./json.js";
+import type { Row } from "./shared.js";
+import { isPlainObject, isRiskyKey, named, readField, transformError, writeField } from "./shared.js";
+
+const FIELDS = z.array(z.string()).min(1).describe("Top-level field names to act on");
+
+// ── value_case ─────────────────────────────────────────────────────────────────────────────────
+
+const VALUE_CASE_MODES = ["lower", "upper", "trim", "title", "capitalize"] as const;
+
+export const ValueCaseConfig = z.strictObject({
+  fields: FIELDS.describe("String-valued fields to re-case; other values pass through"),
+  mode: z
+    .enum(VALUE_CASE_MODES)
+    .describe(
+      "lower, upper, trim (strip surrounding whitespace), title (Each Word Capitalised) or capitalize (First letter only)",
+    ),
+});
+export type ValueCaseTransformConfig = z.input<typeof ValueCaseConfig>;
+
+const WORD_START = /(^|\s)(\S)/gu;
+
+function recaseValue(text: string, mode: (typeof VALUE_CASE_MODES)[number]): string {
+  switch (mode) {
+    case "lower":
+      return text.toLowerCase();
+    case "upper":
+      return text.toUpperCase();
+    case "trim":
+      return text.trim();
+    case "title":
+      return text.toLowerCase().replace(WORD_START, (_, space: string, first: string) => space + first.toUpperCase());
+    case "capitalize": {
+      const first = text.codePointAt(0);
+      if (first === undefined) return text;
+      const head = String.fromCodePoint(first);
+      return head.toUpperCase() + text.slice(head.length).toLowerCase();
+    }
+  }
+}
+
+/** Applies `change` to each listed field that holds a string, in place. */
+function mapStringFields(type: string, fields: string[], change: (text: string) => string) {
+  const keys = [...new Set(fields)];
+  const risky = keys.map(isRiskyKey);
+  return named(type, (records) => {
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i] as Value;
+      if (!isPlainObject(record)) continue;
+      for (let f = 0; f < keys.length; f++) {
+        const key = keys[f] as string;
+        const value = readField(record, key, risky[f] as boolean);
+        if (typeof value === "string") writeField(record, key, change(value));
+      }
+    }
+    return records;
+  });
+}
+
+export const valueCaseDefinition = defineTransform({
+  type: "value_case",
+  description: "Lowercase, uppercase, trim, title-case or capitalize named string fields.",
+  config: ValueCaseConfig,
+  create: ({ fields, mode }) => mapStringFields("value_case", fields, (text) => recaseValue(text, mode)),
+});
+
+// ── split / join ───────────────────────────────────────────────────────────────────────────────
+
+const INTO = z.string().optional().describe("Field to write the result to (default: replace the field in place)");
+
+export const SplitConfig = z.strictObject({
+  field: z.string().describe("String field to split into an array; other values pass through"),
+  delimiter: z.string().describe("Delimiter to split on; an empty delimiter yields one element"),
+  trim: z
+    .boolean()
+    .default(false)
+    .describe("Trim whitespace from each element (default false); empty elements are kept"),
+  into: INTO,
+});
+export type SplitTransformConfig = z.input<typeof SplitConfig>;
+
+export const splitDefinition = defineTransform({
+  type: "split",
+  description: "Split a string field into an array on a delimiter.",
+  config: SplitConfig,
+  create: ({ field, delimiter, trim, into }) =>
+    mapField("split", field, into, (value) => {
+      if (typeof value !== "string") return undefined;
+      const parts = delimiter === "" ? [value] : value.split(delimiter);
+      if (trim) for (let p = 0; p < parts.length; p++) parts[p] = (parts[p] as string).trim();
+      return parts;
+    }),
+});
+
+export const JoinConfig = z.strictObject({
+  field: z.string().describe("Array field to join into a string; other values pass through"),
+  delimiter: z.string().describe("Delimiter placed between elements"),
+  into: INTO,
+});
+export type JoinTransformConfig = z.input<typeof JoinConfig>;
+
+export const joinDefinition = defineTransform({
+  type: "join",
+  description: "Join an array field into a string with a delimiter.",
+  config: JoinConfig,
+  create: ({ field, delimiter, into }) =>
+    mapField("join", field, into, (value) => {
+      if (!Array.isArray(value)) return undefined;
+      let out = "";
+      for (let p = 0; p < value.length; p++) {
+        const item = value[p] as Value;
+        if (p > 0) out += delimiter;
+        // Strings as they are, null as nothing, anything else as compact JSON.
+        out += typeof item === "string" ? item : item === null ? "" : JSON.stringify(item);
+      }
+      return out;
+    }),
+});
+
+/** Writes `change(value)` to `into` (or back to `field`); `undefined` from `change` means leave it. */
+function mapField(type: string, field: string, into: string | undefined, change: (value: Value) => Value | undefined) {
+  const risky = isRiskyKey(field);
+  const target = into ?? field;
+  return named(type, (records) => {
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i] as Value;
+      if (!isPlainObject(record)) continue;
+      const value = readField(record, field, risky);
+      if (value === undefined) continue;
+      const changed = change(value);
+      if (changed !== undefined) writeField(record, target, changed);
+    }
+    return records;
+  });
+}
+
+// ── json_parse / json_encode ───────────────────────────────────────────────────────────────────
+
+export const JsonParseConfig = z
+  .strictObject({
+    fields: FIELDS.describe("Fields holding JSON text to parse; non-string values pass through"),
+    on_error: z
+      .enum(["keep", "null", "error", "dlq"])
+      .default("keep")
+      .describe(
+        "When a string is not valid JSON: `keep` (default) leaves it, `null` writes null, `error` fails the page, `dlq` sends the record to the dead-letter sink",
+      ),
+    into: INTO.describe("Field to write the parsed value to (only with exactly one field; default: in place)"),
+  })
+  .superRefine((config, ctx) => {
+    if (config.into !== undefined && config.fields.length !== 1) {
+      ctx.addIssue({ code: "custom", path: ["into"], message: "`into` is only valid with exactly one field" });
+    }
+  });
+export type JsonParseTransformConfig = z.input<typeof JsonParseConfig>;
+
+/**
+ * `json_parse`: parses JSON text in place (or into another field). Large integers and long
+ * decimals stay exact, as strings.
+ */
+export const jsonParseDefinition = defineTransform({
+  type: "json_parse",
+  description: "Parse a stringified-JSON field into a real nested JSON value.",
+  config: JsonParseConfig,
+  create: ({ fields, on_error: onError, into }) => {
+    const keys = [...new Set(fields)];
+    const risky = keys.map(isRiskyKey);
+    return named("json_parse", (records, ctx) => {
+      let out: Value[] | null = null;
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i] as Value;
+        let rejected = false;
+        if (isPlainObject(record)) {
+          for (let f = 0; f < keys.length && !rejected; f++) {
+            const key = keys[f] as string;
+            const text = readField(record, key, risky[f] as boolean);
+            if (typeof text !== "string") continue;
+            let parsed: Value;
+            try {
+              parsed = parseJsonExact(text);
+            } catch (error) {
+              const problem = `field \`${key}\` is not valid JSON: ${(error as Error).message}`;
+              if (onError === "keep") continue;
+              if (onError === "null") parsed = null;
+              else if (onError === "error")
+                throw transformError("json_parse", problem, "set on_error: keep, null or dlq");
+              else {
+                ctx.reject(record, `json_parse: ${problem}`, transformError("json_parse", problem));
+                rejected = true;
+                continue;
+              }
+            }
+            writeField(record, into ?? key, parsed);
+          }
+        }
+        if (rejected) {
+          if (out === null) out = records.slice(0, i);
+        } else if (out !== null) out.push(record);
+      }
+      return out ?? records;
+    });
+  },
+});
+
+export const JsonEncodeConfig = z.strictObject({
+  fields: FIELDS.describe("Fields whose object or array value becomes its compact JSON text; scalars pass through"),
+});
+export type JsonEncodeTransformConfig = z.input<typeof JsonEncodeConfig>;
+
+export const jsonEncodeDefinition = defineTransform({
+  type: "json_encode",
+  description: "Serialize a nested field to a JSON string (inverse of json_parse).",
+  config: JsonEncodeConfig,
+  create: ({ fields }) => {
+    const keys = [...new Set(fields)];
+    const risky = keys.map(isRiskyKey);
+    return named("json_encode", (records) => {
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i] as Value;
+        if (!isPlainObject(record)) continue;
+        for (let f = 0; f < keys.length; f++) {
+          const key = keys[f] as string;
+          const value = readField(record, key, risky[f] as boolean);
+          if (typeof value === "object" && value !== null) writeField(record, key, JSON.stringify(value));
+        }
+      }
+      return records;
+    });
+  },
+});
+
+/** JSON with object keys sorted at every level: the same text for the same value. */
+export function canonicalJson(value: Value): string {
+  if (typeof value !== "object" || value === null) return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  const keys = Object.keys(value).sort();
+  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Row)[key] as Value)}`).join(",")}}`;
+}
