@@ -110,7 +110,7 @@ export type {
   TransformingSourceOptions,
 } from "./transform.js";
 export { applyTransforms, rejectionError, TransformingSource } from "./transform.js";
-export type { JsonSchema, Value, ValueObject } from "./value.js";
-export { getPath, isValueObject } from "./value.js";
 // Built-in transforms and the `faucet test` engine (packages/core/src/transforms).
 export * from "./transforms/index.js";
+export type { JsonSchema, Value, ValueObject } from "./value.js";
+export { getPath, isValueObject } from "./value.js";
