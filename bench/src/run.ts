@@ -85,7 +85,8 @@ if (sections.size > 0) {
   updateBenchmarksDoc(join(root, "docs", "benchmarks.md"), sections);
   console.log(`Updated docs/benchmarks.md (${[...sections.keys()].join(", ")}).`);
 } else {
-  console.log("docs/benchmarks.md not written (not a headline run; pass --docs to write it).");
+  const why = values["no-docs"] ? "--no-docs" : "not a headline run; pass --docs to write it";
+  console.log(`docs/benchmarks.md not written (${why}).`);
 }
 
 /** Imports every compiled module in `dir` whose default export looks like a scenario. */
