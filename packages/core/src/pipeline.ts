@@ -264,6 +264,10 @@ class PipelineRun {
         });
       }
     }
+    if (this.#bookmark !== undefined && this.#sink.resume) {
+      const bookmark = this.#bookmark;
+      await this.#sinkCall("resume", () => this.#sink.resume?.(bookmark) as Promise<void>);
+    }
   }
 
   async *#readPages(batchSize: number): AsyncGenerator<PreparedPage> {

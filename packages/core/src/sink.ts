@@ -77,6 +77,11 @@ export interface SchemaChange {
 export interface Sink {
   /** Writes one page; resolves to the number of rows written. */
   writeBatch(records: readonly Value[]): Promise<number>;
+  /**
+   * Called once before the first write when the run starts from a bookmark (a resumed or
+   * incremental run), so a file sink appends to what earlier runs wrote instead of truncating.
+   */
+  resume?(bookmark: Value): void | Promise<void>;
   /** Makes everything written so far durable. Called before each bookmark is saved. */
   flush?(): Promise<void>;
   /** Releases clients and handles. Idempotent. */
