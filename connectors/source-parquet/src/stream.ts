@@ -1,5 +1,5 @@
 import { type FileHandle, open } from "node:fs/promises";
-import { brotliDecompressSync, gunzipSync, constants as zlibConstants } from "node:zlib";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import {
   type CheckReport,
   closestMatch,
@@ -31,14 +31,14 @@ import { type Converter, converterFor, PARSERS, rawMetadata } from "./convert.js
 import { expandGlob, isGlob } from "./files.js";
 
 const CONNECTOR = "source-parquet";
+const FOOTER_FETCH = 64 * 1024;
 
 // Node's zlib is several times faster than the pure-JS gzip and brotli decoders; the rest
 // (snappy in WebAssembly, zstd, lz4) come from hyparquet-compressors.
 const COMPRESSORS = {
   ...jsCompressors,
   GZIP: (input: Uint8Array) => new Uint8Array(gunzipSync(input)),
-  BROTLI: (input: Uint8Array, outputLength: number) =>
-    new Uint8Array(brotliDecompressSync(input, { params: { [zlibConstants.BROTLI_PARAM_SIZE_HINT]: outputLength } })),
+  BROTLI: (input: Uint8Array) => new Uint8Array(brotliDecompressSync(input)),
 };
 
 /** One open Parquet file: its handle, footer and the projection to read from it. */
@@ -168,11 +168,15 @@ export class ParquetSource implements Source {
     }
     this.open.add(handle);
     try {
-      const { size } = await handle.stat();
+      const info = await handle.stat();
+      if (info.isDirectory())
+        throw openError(Object.assign(new Error("is a directory"), { code: "EISDIR" }), path, false);
+      const size = info.size;
       const buffer = fileBuffer(handle, size, path);
       let metadata: FileMetaData;
       try {
-        metadata = await parquetMetadataAsync(buffer);
+        // A small first read: the footer is usually a few KB, and a small file must not be read whole.
+        metadata = await parquetMetadataAsync(buffer, { initialFetchSize: FOOTER_FETCH });
       } catch (error) {
         throw new FaucetError("source", `${path} is not a readable Parquet file: ${describe(error)}`, {
           connector: CONNECTOR,
