@@ -5,7 +5,7 @@ import { ParquetSource } from "faucet-source-parquet";
 import { describe, expect, it } from "vitest";
 import { fixture } from "./helpers.js";
 
-const ROWS = 1200;
+const ROWS = 2500;
 const { dir, db, sql } = fixture();
 
 /** One row of every common DuckDB type, from the row number `i`. */
@@ -93,7 +93,7 @@ describe("files DuckDB writes are read with the same values", () => {
   for (const codec of ["snappy", "gzip", "zstd", "uncompressed", "brotli", "lz4_raw"]) {
     it(`every common type, ${codec}`, async () => {
       const path = join(dir(), `types-${codec}.parquet`);
-      await db().run(`COPY (${SELECT}) TO '${path}' (FORMAT PARQUET, COMPRESSION ${codec}, ROW_GROUP_SIZE 500)`);
+      await db().run(`COPY (${SELECT}) TO '${path}' (FORMAT PARQUET, COMPRESSION ${codec}, ROW_GROUP_SIZE 2048)`);
       const [meta] = (await sql(
         `SELECT count(DISTINCT row_group_id) AS groups, any_value(compression) AS codec FROM parquet_metadata('${path}')`,
       )) as { groups: string; codec: string }[];
