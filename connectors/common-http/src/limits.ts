@@ -13,7 +13,7 @@ export class TokenBucket {
   readonly #intervalMs: number;
   readonly #burstMs: number;
   /** When the next request may go without waiting (the theoretical arrival time). */
-  #next = 0;
+  #next = Number.NEGATIVE_INFINITY;
 
   constructor(perSecond: number, burst = 1) {
     if (!(perSecond > 0)) throw new RangeError(`rate must be positive, got ${perSecond}`);
