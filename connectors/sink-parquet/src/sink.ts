@@ -144,7 +144,11 @@ export class ParquetSink implements Sink {
       probes: [
         await probe(
           "folder writable",
-          async () => access(await nearestExisting(folder), fsConstants.W_OK),
+          async () => {
+            const existing = await nearestExisting(folder);
+            if (!(await stat(existing)).isDirectory()) throw new Error(`${existing} is a file, not a folder`);
+            await access(existing, fsConstants.W_OK);
+          },
           `make ${folder} (or its nearest existing parent) writable`,
         ),
       ],
