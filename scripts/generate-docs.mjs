@@ -10,7 +10,9 @@ function unsupportedSection(grammar) {
     lines.push(`- ${at ? `\`${at}\`` : "top level"}: ${keys.map((k) => `\`${k}\``).join(", ")}`);
   }
   for (const [path, values] of Object.entries(grammar.UNSUPPORTED_VALUES)) {
-    lines.push(`- \`${path}\`: the value${values.length > 1 ? "s" : ""} ${values.map((v) => `\`${JSON.stringify(v)}\``).join(", ")}`);
+    lines.push(
+      `- \`${path}\`: the value${values.length > 1 ? "s" : ""} ${values.map((v) => `\`${JSON.stringify(v)}\``).join(", ")}`,
+    );
   }
   return lines.join("\n");
 }

@@ -30,7 +30,12 @@ export function typeText(root, raw, depth = 0) {
   const t = node.type;
   if (Array.isArray(t)) return t.join(" | ");
   if (t === "array") return `${wrap(typeText(root, node.items ?? {}, depth + 1))}[]`;
-  if (t === "object" && !node.properties && node.additionalProperties && typeof node.additionalProperties === "object") {
+  if (
+    t === "object" &&
+    !node.properties &&
+    node.additionalProperties &&
+    typeof node.additionalProperties === "object"
+  ) {
     return `map of ${typeText(root, node.additionalProperties, depth + 1)}`;
   }
   return t ?? "any";
@@ -98,7 +103,9 @@ export function configTable(schema) {
   for (const r of rows) {
     const key = `\`${r.key}\`${r.secret ? " 🔒" : ""}`;
     const def = r.default === undefined ? "" : `\`${cell(JSON.stringify(r.default))}\``;
-    const description = r.secret ? `${r.description}${r.description ? " " : ""}(secret: redacted everywhere)` : r.description;
+    const description = r.secret
+      ? `${r.description}${r.description ? " " : ""}(secret: redacted everywhere)`
+      : r.description;
     lines.push(`| ${key} | ${cell(r.type)} | ${r.required ? "yes" : "no"} | ${def} | ${cell(description)} |`);
   }
   return `${lines.join("\n")}\n`;

@@ -86,7 +86,8 @@ export async function buildPipeline(resolved: ResolvedPipeline, options: BuildOp
     opened.push(source);
     const transforms: Transform[] = [];
     for (const t of resolved.transforms) transforms.push(await create<Transform>(t, context));
-    const sink: Sink = options.sink ?? (options.dryRun ? new DiscardSink() : await create<Sink>(resolved.sink, context));
+    const sink: Sink =
+      options.sink ?? (options.dryRun ? new DiscardSink() : await create<Sink>(resolved.sink, context));
     opened.push(sink);
     let deadLetterSink: Sink | undefined;
     if (resolved.dlq) {
@@ -118,7 +119,9 @@ export async function buildPipeline(resolved: ResolvedPipeline, options: BuildOp
               ...(resolved.dlq.maxFailuresPerPage !== undefined
                 ? { maxFailuresPerPage: resolved.dlq.maxFailuresPerPage }
                 : {}),
-              ...(resolved.dlq.maxFailuresTotal !== undefined ? { maxFailuresTotal: resolved.dlq.maxFailuresTotal } : {}),
+              ...(resolved.dlq.maxFailuresTotal !== undefined
+                ? { maxFailuresTotal: resolved.dlq.maxFailuresTotal }
+                : {}),
             },
           }
         : {}),

@@ -46,7 +46,9 @@ export type LogLevel = (typeof LEVELS)[number];
 export function parseLevel(value: string | undefined): LogLevel {
   const v = (value ?? "info").toLowerCase();
   if ((LEVELS as readonly string[]).includes(v)) return v as LogLevel;
-  throw new FaucetError("config", `unknown log level ${JSON.stringify(value)}`, { hint: `use one of ${LEVELS.join(", ")}` });
+  throw new FaucetError("config", `unknown log level ${JSON.stringify(value)}`, {
+    hint: `use one of ${LEVELS.join(", ")}`,
+  });
 }
 
 /**

@@ -81,7 +81,9 @@ export function summaryText(result: PipelineResult, dryRun: boolean): string {
   if (result.deadLettered > 0) lines.push(`  dead-lettered: ${count(result.deadLettered)} records`);
   if (dryRun) lines.push("  nothing was written and no state was saved");
   else lines.push(`  bookmark${result.cancelled ? " saved" : ""}: ${bookmarkText(result.bookmark)}`);
-  lines.push(`  delivery: ${result.delivery.guarantee}${result.delivery.mechanism ? ` (${result.delivery.mechanism})` : ""}`);
+  lines.push(
+    `  delivery: ${result.delivery.guarantee}${result.delivery.mechanism ? ` (${result.delivery.mechanism})` : ""}`,
+  );
   return `${lines.join("\n")}\n`;
 }
 

@@ -17,8 +17,8 @@ import {
   type StateStoreDefinition,
   type Transform,
   type TransformDefinition,
-  type z,
   type ZodSchema,
+  type z,
 } from "faucet-core";
 
 /** Where relative paths resolve, the logger and the pipeline name; each defaults sensibly. */
@@ -26,7 +26,11 @@ export type FactoryContext = Partial<CreateContext>;
 
 type Loader<D> = () => Promise<{ definition: D }>;
 
-async function build<D extends Definition>(load: Loader<D>, config: unknown, context: FactoryContext): Promise<unknown> {
+async function build<D extends Definition>(
+  load: Loader<D>,
+  config: unknown,
+  context: FactoryContext,
+): Promise<unknown> {
   const { definition } = await load();
   const parsed = parseConfig(definition.config, config ?? {}, { connector: `${definition.kind}-${definition.type}` });
   const full: CreateContext = {

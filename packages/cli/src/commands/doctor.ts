@@ -49,7 +49,8 @@ export default async function doctor(invocation: Invocation): Promise<number> {
   const ctx: FetchContext = { logger };
   const results: { role: string; type: string; probes: CheckProbe[] }[] = [];
   try {
-    for (const target of targets) results.push({ role: target.role, type: target.type, probes: await probesOf(target, ctx) });
+    for (const target of targets)
+      results.push({ role: target.role, type: target.type, probes: await probesOf(target, ctx) });
   } finally {
     await built.close();
   }

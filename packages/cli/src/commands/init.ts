@@ -3,8 +3,8 @@ import { existsSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { FaucetError, type JsonSchema, schemaFor } from "faucet-core";
 import type { Invocation } from "../bin.js";
-import { Registry } from "../registry/registry.js";
 import { EXIT, err, out } from "../output.js";
+import { Registry } from "../registry/registry.js";
 
 type Node = Record<string, unknown>;
 
@@ -146,7 +146,9 @@ export default async function init(invocation: Invocation): Promise<number> {
   }
   const full = resolve(process.cwd(), target);
   if (existsSync(full) && !invocation.values.force) {
-    throw new FaucetError("config", `${target} already exists`, { hint: "pass --force to overwrite it, or --file to choose another name" });
+    throw new FaucetError("config", `${target} already exists`, {
+      hint: "pass --force to overwrite it, or --file to choose another name",
+    });
   }
   writeFileSync(full, text);
   err(`wrote ${target}: fill in the REQUIRED values, then \`faucet validate ${target}\`\n`);

@@ -47,9 +47,13 @@ export default async function scaffold(invocation: Invocation): Promise<number> 
     });
   }
   if (!/^[a-z][a-z0-9-]*$/.test(name)) {
-    throw new FaucetError("config", `connector name ${JSON.stringify(name)} must be lowercase letters, digits and dashes`, {
-      hint: "e.g. faucet new source my-api",
-    });
+    throw new FaucetError(
+      "config",
+      `connector name ${JSON.stringify(name)} must be lowercase letters, digits and dashes`,
+      {
+        hint: "e.g. faucet new source my-api",
+      },
+    );
   }
   const pkg = `faucet-${kind}-${name}`;
   const parent = resolve(process.cwd(), (invocation.values.dir as string | undefined) ?? ".");

@@ -3,9 +3,9 @@ import { readFileSync } from "node:fs";
 import { FaucetError, schemaFor } from "faucet-core";
 import type { Invocation } from "../bin.js";
 import { documentSchema } from "../config/document-schema.js";
+import { err, out } from "../output.js";
 import { Registry } from "../registry/registry.js";
 import { KINDS, type Kind } from "../registry/types.js";
-import { out } from "../output.js";
 
 const USAGE = "faucet schema config | source <type> | sink <type> | transform <type> | state <type>";
 
@@ -33,16 +33,23 @@ export default async function schema(invocation: Invocation): Promise<number> {
             transform: await registry.all("transform"),
             state: await registry.all("state"),
           });
+    for (const [name, why] of registry.broken) err(`[faucet] warning: skipped ${name}, which does not load: ${why}\n`);
     out(`${JSON.stringify(result, null, 2)}\n`);
     return 0;
   }
   if (!what || !(KINDS as readonly string[]).includes(what) || !type || extra !== undefined) {
-    throw new FaucetError("config", `schema: expected \`config\` or a kind and a type, got ${JSON.stringify(invocation.positionals.join(" "))}`, {
-      hint: `usage: ${USAGE}`,
-    });
+    throw new FaucetError(
+      "config",
+      `schema: expected \`config\` or a kind and a type, got ${JSON.stringify(invocation.positionals.join(" "))}`,
+      {
+        hint: `usage: ${USAGE}`,
+      },
+    );
   }
   const registry = await Registry.open({ searchFrom: [process.cwd()] });
   const definition = await registry.definition(what as Kind, type, `${what}`);
-  out(`${JSON.stringify({ title: `${what} ${type}`, description: definition.description, ...schemaFor(definition.config) }, null, 2)}\n`);
+  out(
+    `${JSON.stringify({ title: `${what} ${type}`, description: definition.description, ...schemaFor(definition.config) }, null, 2)}\n`,
+  );
   return 0;
 }

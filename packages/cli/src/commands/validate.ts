@@ -29,7 +29,9 @@ export function resolvedView(resolved: ResolvedPipeline): Record<string, unknown
               ...(resolved.dlq.maxFailuresPerPage !== undefined
                 ? { max_failures_per_page: resolved.dlq.maxFailuresPerPage }
                 : {}),
-              ...(resolved.dlq.maxFailuresTotal !== undefined ? { max_failures_total: resolved.dlq.maxFailuresTotal } : {}),
+              ...(resolved.dlq.maxFailuresTotal !== undefined
+                ? { max_failures_total: resolved.dlq.maxFailuresTotal }
+                : {}),
             },
           }
         : {}),
@@ -63,7 +65,9 @@ export default async function validate(invocation: Invocation): Promise<number> 
   const view = resolvedView(resolved);
   const guarantee = `${report.guarantee}${report.mechanism ? ` (${report.mechanism})` : ""}`;
   if (format === "json") {
-    out(`${JSON.stringify({ status: "valid", file: resolved.loaded.file, delivery_guarantee: guarantee, pipeline: view }, null, 2)}\n`);
+    out(
+      `${JSON.stringify({ status: "valid", file: resolved.loaded.file, delivery_guarantee: guarantee, pipeline: view }, null, 2)}\n`,
+    );
     return EXIT.ok;
   }
   const { stringify } = await import("yaml");

@@ -48,6 +48,7 @@ function dispatch(node: Node | undefined, kind: Kind, definitions: readonly Defi
   props.type = { ...props.type, enum: types };
   node.allOf = types.map((type) => ({
     if: { properties: { type: { const: type } }, required: ["type"] },
+    // biome-ignore lint/suspicious/noThenProperty: `then` is JSON Schema's keyword here, not a promise.
     then: { properties: { config: { $ref: `#/$defs/${kind}.${type}` } } },
   }));
   for (const d of definitions) {

@@ -44,9 +44,7 @@ export const DlqSpec = z
     on_batch_error: z
       .enum(["propagate", "dlq_all"])
       .default("propagate")
-      .describe(
-        "When the sink rejects a whole page: `propagate` fails the run, `dlq_all` sends the page to the DLQ.",
-      ),
+      .describe("When the sink rejects a whole page: `propagate` fails the run, `dlq_all` sends the page to the DLQ."),
     max_failures_per_page: z
       .number()
       .int()

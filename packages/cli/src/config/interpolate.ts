@@ -1,8 +1,10 @@
 /**
  * Load-time interpolation, as in the Rust faucet-stream: `${env:VAR}` (and its alias
- * `${secret:VAR}`), `${file:path}` and `${vars.name}` resolve while the config loads; `$${` is
- * a literal `${`; every other reference (`${now.iso}`, `${parent.id}`, …) passes through
- * untouched for the connector or transform that resolves it at run time. Every value read
+ * `${secret:VAR}`), `${file:path}` and `${vars.name}` resolve while the config loads; `$${…}`
+ * is not interpolated (it reaches the connector or transform as written, and the stage that
+ * resolves run-time references turns it into a literal `${…}`); every other reference
+ * (`${now.iso}`, `${parent.id}`, …) passes through untouched for the connector or transform that
+ * resolves it at run time. Every value read
  * from the environment or a file is registered as a secret, so it is redacted from all output.
  */
 import { readFileSync, statSync } from "node:fs";
@@ -62,8 +64,12 @@ export function interpolateString(text: string, path: string, ctx: Interpolation
     }
     out += text.slice(i, dollar);
     if (text.startsWith("$${", dollar)) {
-      out += "${";
-      i = dollar + 3;
+      // An escaped reference is kept whole, escape included: the run-time stage that resolves
+      // references (set, rest, …) turns `$${` into a literal `${`.
+      const close = text.indexOf("}", dollar + 3);
+      const stop = close < 0 ? text.length : close + 1;
+      out += text.slice(dollar, stop);
+      i = stop;
       continue;
     }
     if (!text.startsWith("${", dollar)) {

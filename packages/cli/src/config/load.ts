@@ -7,8 +7,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { describeIssues, FaucetError } from "faucet-core";
-import { interpolateTree, type InterpolationContext } from "./interpolate.js";
 import { type ParsedDocument, PipelineDocument, UNSUPPORTED_KEYS, UNSUPPORTED_VALUES } from "./grammar.js";
+import { type InterpolationContext, interpolateTree } from "./interpolate.js";
 
 /** The names `faucet` looks for in the working directory, in order. */
 export const CONFIG_NAMES = [
@@ -135,23 +135,31 @@ function parseJson(file: string, text: string): unknown {
       const column = before.length - before.lastIndexOf("\n");
       where = `:${line}:${column}`;
     }
-    throw new FaucetError("config", `${file}${where}: JSON syntax error: ${message.replace(/ \(line \d+ column \d+\)/, "")}`, {
-      hint: "fix the JSON at that position",
-    });
+    throw new FaucetError(
+      "config",
+      `${file}${where}: JSON syntax error: ${message.replace(/ \(line \d+ column \d+\)/, "")}`,
+      {
+        hint: "fix the JSON at that position",
+      },
+    );
   }
 }
 
 async function parseYaml(file: string, text: string): Promise<unknown> {
   const { parseDocument } = await import("yaml");
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const error = doc.errors[0];
   if (error) {
     const pos = error.linePos?.[0];
     const where = pos ? `:${pos.line}:${pos.col}` : "";
     const message = error.message.split("\n")[0] ?? error.message;
-    throw new FaucetError("config", `${file}${where}: YAML syntax error: ${message.replace(/ at line \d+, column \d+:?$/, "")}`, {
-      hint: "fix the YAML at that line and column (indentation, a missing colon or an unclosed quote)",
-    });
+    throw new FaucetError(
+      "config",
+      `${file}${where}: YAML syntax error: ${message.replace(/ at line \d+, column \d+:?$/, "")}`,
+      {
+        hint: "fix the YAML at that line and column (indentation, a missing colon or an unclosed quote)",
+      },
+    );
   }
   return doc.toJS({ maxAliasCount: 1000 });
 }

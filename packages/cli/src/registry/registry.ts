@@ -44,6 +44,8 @@ export function definitionsIn(module: Record<string, unknown>): Definition[] {
 export class Registry {
   #entries: RegistryEntry[];
   readonly #loaded = new Map<RegistryEntry, Definition[]>();
+  /** Installed packages that failed to import while looking through them, with why. */
+  readonly broken = new Map<string, string>();
 
   private constructor(entries: RegistryEntry[]) {
     this.#entries = entries;
@@ -79,9 +81,13 @@ export class Registry {
     }
     const packages = [...new Set(candidates.map((c) => c.package))];
     if (packages.length > 1) {
-      throw new FaucetError("config", `\`${path}\`: ${KIND_LABEL[kind]} type \`${type}\` is claimed by ${packages.join(" and ")}`, {
-        hint: "uninstall one of them or remove it from `plugins:`; two connectors cannot share a type",
-      });
+      throw new FaucetError(
+        "config",
+        `\`${path}\`: ${KIND_LABEL[kind]} type \`${type}\` is claimed by ${packages.join(" and ")}`,
+        {
+          hint: "uninstall one of them or remove it from `plugins:`; two connectors cannot share a type",
+        },
+      );
     }
     const entry = candidates[0];
     if (!entry) throw this.#unknown(kind, type, path);
@@ -92,18 +98,26 @@ export class Registry {
       await this.#verify(entry);
       return await this.definition(kind, type, path);
     }
-    throw new FaucetError("contract", `${entry.package} exports no ${KIND_LABEL[kind]} definition of type \`${type}\``, {
-      hint: "the package must export `definition` made with defineSource/defineSink/defineTransform/defineStateStore",
-    });
+    throw new FaucetError(
+      "contract",
+      `${entry.package} exports no ${KIND_LABEL[kind]} definition of type \`${type}\``,
+      {
+        hint: "the package must export `definition` made with defineSource/defineSink/defineTransform/defineStateStore",
+      },
+    );
   }
 
-  /** Imports every entry of `kind` (for `faucet schema config` and duplicate checks). */
+  /** Imports every entry of `kind` that loads (for `faucet schema config`); see {@link broken}. */
   async all(kind: Kind): Promise<Definition[]> {
     await this.#verifyAll(kind);
     const out: Definition[] = [];
     for (const entry of this.entries(kind)) {
-      const definition = (await this.#load(entry)).find((d) => d.kind === kind && d.type === entry.type);
-      if (definition) out.push(definition);
+      try {
+        const definition = (await this.#load(entry)).find((d) => d.kind === kind && d.type === entry.type);
+        if (definition) out.push(definition);
+      } catch (error) {
+        this.broken.set(entry.package, (error as Error).message);
+      }
     }
     return out;
   }
@@ -112,9 +126,10 @@ export class Registry {
     const available = this.types(kind);
     const guess = closestMatch(type, available);
     const list = available.length ? available.join(", ") : "none installed";
+    const broken = this.broken.size ? `; could not load ${[...this.broken.keys()].join(", ")}` : "";
     return new FaucetError(
       "config",
-      `\`${path}\`: unknown ${KIND_LABEL[kind]} type \`${type}\`${guess ? `; did you mean \`${guess}\`?` : ""} (available: ${list})`,
+      `\`${path}\`: unknown ${KIND_LABEL[kind]} type \`${type}\`${guess ? `; did you mean \`${guess}\`?` : ""} (available: ${list}${broken})`,
       { hint: `run \`faucet list\` to see every type, or install a faucet-${kind}-${type} package` },
     );
   }
@@ -138,7 +153,15 @@ export class Registry {
 
   /** Imports every unverified entry of `kind` and re-keys it by the types it really defines. */
   async #verifyAll(kind: Kind): Promise<void> {
-    for (const entry of this.entries(kind).filter((e) => !e.verified)) await this.#verify(entry);
+    for (const entry of this.entries(kind).filter((e) => !e.verified)) {
+      try {
+        await this.#verify(entry);
+      } catch (error) {
+        // A broken package that nobody asked for by name must not break other lookups.
+        this.broken.set(entry.package, (error as Error).message);
+        this.#entries = this.#entries.filter((e) => e !== entry);
+      }
+    }
   }
 
   async #verify(entry: RegistryEntry): Promise<void> {
@@ -171,7 +194,13 @@ export class Registry {
     // The same package may also have been discovered in node_modules: keep one entry for it.
     this.#entries = this.#entries.filter((e) => e.package !== name);
     for (const d of definitions) {
-      const verified: RegistryEntry = { ...entry, kind: d.kind, type: d.type, description: d.description, verified: true };
+      const verified: RegistryEntry = {
+        ...entry,
+        kind: d.kind,
+        type: d.type,
+        description: d.description,
+        verified: true,
+      };
       this.#loaded.set(verified, definitions);
       this.#entries.push(verified);
     }
