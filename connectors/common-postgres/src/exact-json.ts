@@ -1,8 +1,8 @@
 import type { Value } from "faucet-core";
 
-// A number literal that could lose digits as a double: 16+ digits in a row, 17+ digits and dots,
-// or a three-digit exponent. Only texts that match take the slow path below.
-const MAYBE_LOSSY = /\d{16}|[\d.]{17}|[eE][+-]?\d{3}/;
+// A number literal that could lose digits as a double has 16+ significant digits (so 16+ digits
+// and dots in a row) or a three-digit exponent. Only texts that match take the slow path below.
+const MAYBE_LOSSY = /[\d.]{16}|\d[eE][+-]?\d{3}/;
 const NUMBER_PARTS = /^(-?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 
 /**

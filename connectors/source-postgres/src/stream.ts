@@ -25,16 +25,17 @@ import {
   type Value,
   type ValueObject,
 } from "faucet-core";
+import type { FieldDef, PoolClient } from "pg";
 import {
   type IncrementalSettings,
   incrementalSettings,
   PostgresSourceConfig,
   type PostgresSourceConfigInput,
 } from "./config.js";
+import { CopyTextDecoder } from "./copy-text.js";
+import { inlineParams } from "./placeholders.js";
 
 const CONNECTOR = "source-postgres";
-/** Rows read at a time while a page is extended to the end of a run of equal keys. */
-const EXTEND_CHUNK = 256;
 
 type Row = ValueObject;
 
@@ -50,8 +51,9 @@ export interface PostgresSourceOptions {
 }
 
 /**
- * Streams a PostgreSQL query or table page by page through a server-side portal, never holding
- * more than a page. With a replication key it reads only rows after the bookmark, in key order,
+ * Streams a PostgreSQL query or table page by page with `COPY (…) TO STDOUT` (measured faster
+ * than a portal cursor: the server keeps sending while pages are decoded), never holding more
+ * than a page. With a replication key it reads only rows after the bookmark, in key order,
  * and bookmarks every page (a page never ends inside a run of equal keys), so a killed run
  * resumes exactly where it stopped.
  *
@@ -140,70 +142,83 @@ export class PostgresSource implements Source {
   async *streamPages(ctx: FetchContext, batchSize: number, signal?: AbortSignal): AsyncGenerator<StreamPage> {
     const abort = signal ?? ctx.signal;
     const pageSize = this.config.batch_size ?? batchSize;
-    const { sql, params } = this.plan();
-    const { default: Cursor } = await import("pg-cursor");
-    const client = await this.#pool.connect();
-    const cursor = client.query(new Cursor<Row>(sql, params.map(bindable)));
+    const sql = this.#inlinedPlan();
     const key = this.#incremental?.key;
-    const extendBy = Math.max(1, Math.min(EXTEND_CHUNK, pageSize));
-    let failed = false;
-    const read = async (rows: number): Promise<Row[]> => {
-      if (abort?.aborted) throw cancelledError();
+    const { to: copyTo } = await import("pg-copy-streams");
+    const client = await this.#pool.connect();
+    let finished = false;
+    try {
+      const fields = await this.#describe(client, sql);
+      if (key !== undefined && !fields.some((f) => f.name === key)) throw missingKey(key);
+      const decoder = new CopyTextDecoder(
+        fields.map((f) => f.name),
+        fields.map((f) => this.#pool.registry.parserFor(f.dataTypeID)),
+      );
+      const stream = client.query(copyTo(`COPY (${sql}) TO STDOUT`));
+      let page: Row[] = [];
       try {
-        return await cursor.read(rows);
+        for await (const chunk of stream) {
+          const rows: Row[] = [];
+          decoder.push(chunk as Buffer, rows);
+          if (key === undefined) {
+            for (const row of rows) page.push(row);
+            while (pageSize > 0 && page.length >= pageSize) {
+              const full = page.length === pageSize ? page : page.slice(0, pageSize);
+              page = page.length === pageSize ? [] : page.slice(pageSize);
+              yield { records: full };
+            }
+          } else {
+            for (const row of rows) {
+              // A page never ends inside a run of equal keys: the next run reads `key > bookmark`.
+              if (pageSize > 0 && page.length >= pageSize && !sameKey(row[key] as Value, lastKey(page, key))) {
+                yield this.#bookmarked(page, key);
+                page = [];
+              }
+              page.push(row);
+            }
+          }
+          if (abort?.aborted) throw cancelledError();
+        }
+        decoder.end();
       } catch (error) {
-        failed = true;
+        if (FaucetError.is(error)) throw error;
         throw queryError(error, "source", CONNECTOR, "reading the query failed");
       }
-    };
-    try {
-      let pending: Row[] = [];
-      let exhausted = false;
-      while (!exhausted || pending.length > 0) {
-        let page: Row[];
-        if (pageSize === 0) {
-          page = pending;
-          for (let rows = await read(50_000); rows.length > 0; rows = await read(50_000)) {
-            for (const row of rows) page.push(row);
-          }
-          exhausted = true;
-        } else {
-          const want = pageSize - pending.length;
-          const rows = exhausted || want <= 0 ? [] : await read(want);
-          if (rows.length < want) exhausted = true;
-          page = pending.length === 0 ? rows : pending.concat(rows);
-        }
-        pending = [];
-        if (page.length === 0) break;
-        if (key !== undefined && !exhausted) {
-          // Never end a page inside a run of equal keys: the next run reads `key > bookmark`.
-          const last = (page[page.length - 1] as Row)[key] as Value;
-          while (true) {
-            const more = await read(extendBy);
-            let i = 0;
-            while (i < more.length && sameKey((more[i] as Row)[key] as Value, last)) page.push(more[i++] as Row);
-            if (i < more.length) {
-              pending = more.slice(i);
-              break;
-            }
-            if (more.length < extendBy) {
-              exhausted = true;
-              break;
-            }
-          }
-        }
-        if (key === undefined) {
-          yield { records: page };
-          continue;
-        }
-        const bookmark = (page[page.length - 1] as Row)[key];
-        if (bookmark === undefined) throw missingKey(key);
-        this.#bookmark = bookmark;
-        yield { records: page, bookmark };
+      finished = true;
+      if (page.length > 0 || pageSize === 0) {
+        yield key === undefined || page.length === 0 ? { records: page } : this.#bookmarked(page, key);
       }
     } finally {
-      if (!failed) await cursor.close().catch(() => (failed = true));
-      client.release(failed);
+      // A COPY abandoned half way leaves the connection mid-protocol: destroy it.
+      client.release(!finished);
+    }
+  }
+
+  #bookmarked(page: Row[], key: string): StreamPage {
+    const bookmark = lastKey(page, key);
+    this.#bookmark = bookmark;
+    return { records: page, bookmark };
+  }
+
+  /** The result's columns, read without running the query (`LIMIT 0`). */
+  async #describe(client: PoolClient, sql: string): Promise<FieldDef[]> {
+    try {
+      return (await client.query(`SELECT * FROM (${sql}) AS q LIMIT 0`)).fields;
+    } catch (error) {
+      throw queryError(error, "source", CONNECTOR, "the query failed");
+    }
+  }
+
+  /** {@link plan} with its parameters written into the SQL, as COPY needs. */
+  #inlinedPlan(): string {
+    const { sql, params } = this.plan();
+    try {
+      return inlineParams(sql, params);
+    } catch (error) {
+      throw new FaucetError("config", (error as Error).message, {
+        connector: CONNECTOR,
+        hint: "give `params` one value per placeholder $1, $2, …",
+      });
     }
   }
 
@@ -240,8 +255,7 @@ export class PostgresSource implements Source {
     if (probes[0]?.status === "pass") {
       probes.push(
         await probe("query", async () => {
-          const { sql, params } = this.plan();
-          const result = await this.#pool.query(`SELECT * FROM (${sql}) AS q LIMIT 0`, params.map(bindable), "source");
+          const result = await this.#pool.query(`SELECT * FROM (${this.#inlinedPlan()}) AS q LIMIT 0`, [], "source");
           const key = this.#incremental?.key;
           if (key !== undefined && !result.fields.some((f) => f.name === key)) throw missingKey(key);
         }),
@@ -268,9 +282,8 @@ export class PostgresSource implements Source {
   }
 }
 
-/** Objects and arrays are bound as JSON text; pg would turn arrays into Postgres arrays otherwise. */
-function bindable(value: Value): unknown {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? JSON.stringify(value) : value;
+function lastKey(page: Row[], key: string): Value {
+  return (page[page.length - 1] as Row)[key] as Value;
 }
 
 function sameKey(a: Value, b: Value): boolean {

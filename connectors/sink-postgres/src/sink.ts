@@ -1,0 +1,590 @@
+import { createHash } from "node:crypto";
+import { finished } from "node:stream/promises";
+import { PostgresPool, queryError, quoteIdent } from "faucet-common-postgres";
+import {
+  type CheckReport,
+  FaucetError,
+  type FetchContext,
+  inferColumns,
+  type JsonSchema,
+  type Logger,
+  parseConfig,
+  probe,
+  type SchemaChange,
+  type Sink,
+  type SinkCapabilities,
+  type SinkSchema,
+  schemaFor,
+  silentLogger,
+  type Value,
+} from "faucet-core";
+import type { PoolClient } from "pg";
+import { jsonbColumn, PostgresSinkConfig, type PostgresSinkConfigInput } from "./config.js";
+import {
+  encodeColumns,
+  encodeCopy,
+  encodeRows,
+  lastPerKey,
+  type PageColumn,
+  pageColumns,
+  RowError,
+  type TargetColumn,
+  withSerializers,
+} from "./encode.js";
+import {
+  COLUMNS_SQL,
+  copyFromSql,
+  createTableSql,
+  deleteSql,
+  insertUnnestSql,
+  insertValuesSql,
+  MAX_PARAMETERS,
+  onConflictSql,
+  retiredTable,
+  SQL_TYPES,
+  sqlName,
+  stagingTable,
+  type TableRef,
+  TOKEN_TABLE,
+  tokenTableSql,
+} from "./sql.js";
+
+const CONNECTOR = "sink-postgres";
+
+/** Options of {@link PostgresSink} beyond its config. */
+export interface PostgresSinkOptions {
+  logger?: Logger;
+  /**
+   * How `write_method: insert` binds rows: `unnest` (default; one text[] parameter per column, so
+   * the server parses one short statement) or `values` (multi-row VALUES, one parameter per value,
+   * under the 65,535-parameter limit). Kept for benchmarks.
+   */
+  insertStyle?: "unnest" | "values";
+}
+
+type Columns = Map<string, TargetColumn>;
+
+/**
+ * Writes pages to a PostgreSQL table, one transaction per page: COPY (default for append), or
+ * INSERT with array parameters; upsert with `ON CONFLICT`, delete by key, overwrite through a
+ * staging table swapped in atomically, and exactly-once commits that write a page and its commit
+ * token together.
+ *
+ * @example
+ * const sink = new PostgresSink({
+ *   connection_url: "postgres://postgres@127.0.0.1:5432/test",
+ *   table_name: "orders",
+ *   column_mapping: "auto_map",
+ * });
+ * await sink.writeBatch([{ id: 1, total: "9.99" }]);
+ * await sink.close();
+ */
+export class PostgresSink implements Sink {
+  readonly config: PostgresSinkConfig;
+  readonly #pool: PostgresPool;
+  readonly #logger: Logger;
+  readonly #table: TableRef;
+  readonly #jsonb: string | undefined;
+  readonly #method: "copy" | "insert";
+  readonly #insertStyle: "unnest" | "values";
+  #target: TableRef;
+  #columns: Columns | undefined;
+  #overwriting = false;
+  #tokenTableReady = false;
+
+  constructor(config: PostgresSinkConfigInput, options: PostgresSinkOptions = {}) {
+    this.config = parseConfig(PostgresSinkConfig, config, { connector: CONNECTOR });
+    this.#logger = options.logger ?? silentLogger;
+    this.#pool = new PostgresPool(this.config, {
+      connector: CONNECTOR,
+      maxConnections: this.config.max_connections,
+      logger: this.#logger,
+    });
+    this.#table = { schema: this.config.schema, name: this.config.table_name };
+    this.#target = this.#table;
+    this.#jsonb = jsonbColumn(this.config);
+    const mode = this.config.write_mode;
+    const keyed = mode === "upsert" || mode === "delete";
+    this.#method = keyed ? "insert" : (this.config.write_method ?? "copy");
+    this.#insertStyle = options.insertStyle ?? "unnest";
+  }
+
+  connectorName(): string {
+    return CONNECTOR;
+  }
+
+  configSchema(): JsonSchema {
+    return schemaFor(PostgresSinkConfig);
+  }
+
+  capabilities(): SinkCapabilities {
+    const mode = this.config.write_mode;
+    return {
+      writeModes: ["append", "upsert", "delete", "overwrite"],
+      replaySafeWrites: mode === "upsert" || mode === "delete",
+      // An overwrite's rows live in a staging table until the end: a token committed beside them
+      // would outlive them if the run died, so overwrite never claims the watermark.
+      atomicWatermark: mode !== "overwrite",
+      dedupsByKey: mode === "upsert" && this.config.key.length > 0,
+      schemaEvolution: this.#jsonb === undefined,
+    };
+  }
+
+  async writeBatch(records: readonly Value[]): Promise<number> {
+    if (records.length === 0) return 0;
+    return await this.#withClient(async (client) => {
+      await this.#ensureTable(client, records);
+      return await this.#transaction(client, () => this.#writeRows(client, records));
+    });
+  }
+
+  /**
+   * Writes the page and records `token` as `scope`'s last commit in one transaction. A token whose
+   * sequence is not beyond the one already committed is a replay: nothing is written.
+   */
+  async writeBatchIdempotent(records: readonly Value[], scope: string, token: string): Promise<number> {
+    return await this.#withClient(async (client) => {
+      await this.#ensureTokenTable(client);
+      if (records.length > 0) await this.#ensureTable(client, records);
+      return await this.#transaction(client, async () => {
+        const tokens = this.#tokenTable();
+        await client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [`${tokens}\0${scope}`]);
+        const { rows } = await client.query<{ token: string }>(`SELECT token FROM ${tokens} WHERE scope = $1`, [
+          scope,
+        ]);
+        const committed = rows[0]?.token;
+        if (committed !== undefined && committed.slice(0, 20) >= token.slice(0, 20)) {
+          this.#logger.info("page already committed; skipped", { connector: CONNECTOR, scope, token: committed });
+          return 0;
+        }
+        const written = records.length > 0 ? await this.#writeRows(client, records) : 0;
+        await client.query(
+          `INSERT INTO ${tokens} (scope, token, updated_at) VALUES ($1, $2, now()) ` +
+            "ON CONFLICT (scope) DO UPDATE SET token = EXCLUDED.token, updated_at = EXCLUDED.updated_at",
+          [scope, token],
+        );
+        return written;
+      });
+    });
+  }
+
+  async lastCommittedToken(scope: string): Promise<string | undefined> {
+    return await this.#withClient(async (client) => {
+      await this.#ensureTokenTable(client);
+      const { rows } = await this.#run(
+        client,
+        `SELECT token FROM ${this.#tokenTable()} WHERE scope = $1`,
+        [scope],
+        "reading the commit token failed",
+      );
+      return (rows[0] as { token: string } | undefined)?.token;
+    });
+  }
+
+  async currentSchema(): Promise<SinkSchema | undefined> {
+    if (this.#jsonb !== undefined) return undefined;
+    const columns = await this.#withClient((client) => this.#loadColumns(client));
+    if (!columns) return undefined;
+    return { columns: [...columns.values()].map((c) => ({ name: c.name, type: c.sqlType, nullable: c.nullable })) };
+  }
+
+  async evolveSchema(change: SchemaChange): Promise<void> {
+    const table = sqlName(this.#target);
+    const actions = [
+      ...change.addColumns.map((c) => `ADD COLUMN IF NOT EXISTS ${quoteIdent(c.name)} ${SQL_TYPES[c.type]}`),
+      ...(change.relaxColumns ?? []).map((name) => `ALTER COLUMN ${quoteIdent(name)} DROP NOT NULL`),
+    ];
+    if (actions.length === 0) return;
+    await this.#withClient((client) =>
+      this.#run(client, `ALTER TABLE ${table} ${actions.join(", ")}`, [], `evolving ${table} failed`),
+    );
+    this.#columns = undefined;
+  }
+
+  /** write_mode: overwrite — later writes go to a fresh staging table shaped like the target. */
+  async beginOverwrite(): Promise<void> {
+    if (this.config.write_mode !== "overwrite") return;
+    const staging = stagingTable(this.#table);
+    await this.#withClient(async (client) => {
+      await this.#run(client, `DROP TABLE IF EXISTS ${sqlName(staging)}`, [], "dropping an old staging table failed");
+      if (await this.#exists(client, this.#table)) {
+        await this.#run(
+          client,
+          `CREATE TABLE ${sqlName(staging)} (LIKE ${sqlName(this.#table)} INCLUDING ALL)`,
+          [],
+          "creating the staging table failed",
+        );
+      }
+    });
+    this.#target = staging;
+    this.#columns = undefined;
+    this.#overwriting = true;
+  }
+
+  /** Swaps the staging table in for the target in one transaction. */
+  async commitOverwrite(): Promise<void> {
+    if (!this.#overwriting) return;
+    const staging = this.#target;
+    await this.#withClient(async (client) => {
+      if (!(await this.#exists(client, staging))) return; // no target and no rows: nothing to swap
+      await this.#transaction(client, async () => {
+        const target = sqlName(this.#table);
+        if (!(await this.#exists(client, this.#table))) {
+          await client.query(`ALTER TABLE ${sqlName(staging)} RENAME TO ${quoteIdent(this.#table.name)}`);
+          return;
+        }
+        await client.query("SAVEPOINT faucet_swap");
+        try {
+          const retired = retiredTable(this.#table);
+          await client.query(`DROP TABLE IF EXISTS ${sqlName(retired)}`);
+          await client.query(`ALTER TABLE ${target} RENAME TO ${quoteIdent(retired.name)}`);
+          await client.query(`ALTER TABLE ${sqlName(staging)} RENAME TO ${quoteIdent(this.#table.name)}`);
+          await client.query(`DROP TABLE ${sqlName(retired)}`);
+        } catch (error) {
+          if ((error as { code?: string }).code !== "2BP01") throw error;
+          // Views depend on the target: keep the table itself and replace its rows instead.
+          await client.query("ROLLBACK TO SAVEPOINT faucet_swap");
+          await client.query(`TRUNCATE ${target}`);
+          await client.query(`INSERT INTO ${target} SELECT * FROM ${sqlName(staging)}`);
+          await client.query(`DROP TABLE ${sqlName(staging)}`);
+        }
+      });
+    });
+    this.#endOverwrite();
+  }
+
+  /** Drops the staging table; the target is untouched. */
+  async abortOverwrite(): Promise<void> {
+    if (!this.#overwriting) return;
+    const staging = this.#target;
+    this.#endOverwrite();
+    await this.#withClient((client) =>
+      this.#run(client, `DROP TABLE IF EXISTS ${sqlName(staging)}`, [], "dropping the staging table failed"),
+    );
+  }
+
+  async check(_ctx: FetchContext): Promise<CheckReport> {
+    const connect = await probe("connect", () => this.#pool.query("SELECT 1", [], "connection"));
+    if (connect.status !== "pass") return { probes: [connect] };
+    const table = await probe(
+      "table",
+      async () => {
+        const exists = await this.#withClient((client) => this.#exists(client, this.#table));
+        if (!exists && !this.config.create_table) throw new Error(`${sqlName(this.#table)} does not exist`);
+        if (!exists) return { skip: `${sqlName(this.#table)} will be created from the first page` };
+        const { rows } = await this.#pool.query<{ ok: boolean }>(
+          "SELECT has_table_privilege($1, 'INSERT') AS ok",
+          [sqlName(this.#table)],
+          "sink",
+        );
+        if (!rows[0]?.ok) throw new Error(`the user may not insert into ${sqlName(this.#table)}`);
+        return undefined;
+      },
+      "create the table, set create_table: true, or grant INSERT",
+    );
+    return { probes: [connect, table] };
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.close();
+  }
+
+  #endOverwrite(): void {
+    this.#target = this.#table;
+    this.#columns = undefined;
+    this.#overwriting = false;
+  }
+
+  /** Writes one page on `client` (inside the caller's transaction). */
+  async #writeRows(client: PoolClient, input: readonly Value[]): Promise<number> {
+    const columns = this.#columns as Columns;
+    const records = this.#jsonb === undefined ? input : input.map((r) => ({ [this.#jsonb as string]: r }));
+    const mode = this.config.write_mode;
+    const tableName = sqlName(this.#target);
+    const columnsOf = (page: readonly Value[], skip?: string) =>
+      withSerializers(pageColumns(page, columns, { ignoreUnknown: this.config.ignore_unknown, skip, tableName }));
+    try {
+      if (mode === "delete") {
+        const keys = this.#keyColumns(columns);
+        await this.#attempt(client, keys, records, undefined, () => this.#deleteKeys(client, keys, records));
+        return records.length;
+      }
+      if (mode === "upsert") {
+        const keys = this.#keyColumns(columns);
+        const marker = this.config.delete_marker;
+        const { upserts, upsertIndex, deletes, deleteIndex } = lastPerKey(records, keys, marker);
+        if (deletes.length > 0) {
+          await this.#attempt(client, keys, deletes, deleteIndex, () => this.#deleteKeys(client, keys, deletes));
+        }
+        if (upserts.length > 0) {
+          const page = columnsOf(upserts, marker?.field);
+          const conflict = onConflictSql(
+            page.map((c) => c.column),
+            this.config.key,
+          );
+          await this.#attempt(client, page, upserts, upsertIndex, () => this.#insert(client, page, upserts, conflict));
+        }
+        return upserts.length + deletes.length;
+      }
+      const page = columnsOf(records);
+      if (page.length === 0) throw new RowError(0, undefined, `the page has no key that is a column of ${tableName}`);
+      if (this.#method === "copy") await this.#copy(client, page, records);
+      else await this.#attempt(client, page, records, undefined, () => this.#insert(client, page, records, ""));
+      return records.length;
+    } catch (error) {
+      throw this.#pageError(error);
+    }
+  }
+
+  /**
+   * Runs a multi-row statement under a savepoint; when the server rejects a value it does not say
+   * which row, so the rows are replayed with COPY into a scratch copy of the table (rolled back)
+   * whose error names the line.
+   */
+  async #attempt(
+    client: PoolClient,
+    page: PageColumn[],
+    records: readonly Value[],
+    indexMap: readonly number[] | undefined,
+    write: () => Promise<void>,
+  ): Promise<void> {
+    await client.query("SAVEPOINT faucet_page");
+    try {
+      await write();
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? "";
+      if (!(code.startsWith("22") || code === "23502" || code === "23514")) throw error;
+      await client.query("ROLLBACK TO SAVEPOINT faucet_page");
+      let located: unknown;
+      try {
+        await client.query(
+          `CREATE TEMP TABLE faucet_probe (LIKE ${sqlName(this.#target)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS) ON COMMIT DROP`,
+        );
+        await this.#copyInto(client, { schema: undefined, name: "faucet_probe" }, page, records);
+      } catch (probeError) {
+        located = probeError;
+      }
+      await client.query("ROLLBACK TO SAVEPOINT faucet_page");
+      const line = copyLine(located);
+      if (!line) throw error;
+      const index = indexMap?.[line.index] ?? line.index;
+      throw new RowError(
+        index,
+        line.column,
+        `record ${index}${line.column ? `, column "${line.column}"` : ""} does not fit ${sqlName(this.#target)}: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  async #copy(client: PoolClient, page: PageColumn[], records: readonly Value[]): Promise<void> {
+    await this.#copyInto(client, this.#target, page, records);
+  }
+
+  async #copyInto(client: PoolClient, table: TableRef, page: PageColumn[], records: readonly Value[]): Promise<void> {
+    const text = encodeCopy(records, page);
+    const { from: copyFrom } = await import("pg-copy-streams");
+    const stream = client.query(copyFrom(copyFromSql(table, page.map((c) => c.column.name))));
+    stream.end(text);
+    await finished(stream);
+  }
+
+  async #insert(client: PoolClient, page: PageColumn[], records: readonly Value[], suffix: string): Promise<void> {
+    const targets = page.map((c) => c.column);
+    const chunk = this.config.batch_size > 0 ? this.config.batch_size : records.length;
+    if (this.#insertStyle === "unnest") {
+      const text = insertUnnestSql(this.#target, targets) + (suffix ? ` ${suffix}` : "");
+      const name = statementName(text);
+      for (let from = 0; from < records.length; from += chunk) {
+        const to = Math.min(records.length, from + chunk);
+        await client.query({ name, text, values: encodeColumns(records, page, from, to) });
+      }
+      return;
+    }
+    const perStatement = Math.max(1, Math.min(chunk, Math.floor(MAX_PARAMETERS / targets.length)));
+    for (let from = 0; from < records.length; from += perStatement) {
+      const to = Math.min(records.length, from + perStatement);
+      const text = insertValuesSql(this.#target, targets, to - from) + (suffix ? ` ${suffix}` : "");
+      await client.query({ name: statementName(text), text, values: encodeRows(records, page, from, to) });
+    }
+  }
+
+  async #deleteKeys(client: PoolClient, keys: PageColumn[], records: readonly Value[]): Promise<void> {
+    const text = deleteSql(
+      this.#target,
+      keys.map((k) => k.column),
+    );
+    await client.query({ name: statementName(text), text, values: encodeColumns(records, keys) });
+  }
+
+  #keyColumns(columns: Columns): PageColumn[] {
+    return withSerializers(
+      this.config.key.map((name) => {
+        const column = columns.get(name);
+        if (!column) {
+          throw new FaucetError("config", `key column "${name}" is not a column of ${sqlName(this.#target)}`, {
+            connector: CONNECTOR,
+            hint: "name the table's key columns in `key`",
+          });
+        }
+        return column;
+      }),
+    );
+  }
+
+  /** Turns a failed page into a FaucetError that names the record that did not fit. */
+  #pageError(error: unknown): FaucetError {
+    if (FaucetError.is(error)) return error;
+    const table = sqlName(this.#target);
+    if (error instanceof RowError) {
+      const unknownKey = /has no such column/.test(error.message);
+      return new FaucetError("sink", `the page was not written: ${error.message}`, {
+        cause: error,
+        connector: CONNECTOR,
+        retryable: false,
+        hint: unknownKey
+          ? "add the column, set ignore_unknown: true, or set the pipeline's schema.on_drift: evolve"
+          : "fix or drop the record with a transform, or configure a dead-letter sink",
+      });
+    }
+    const line = copyLine(error);
+    if (line) {
+      return new FaucetError(
+        "sink",
+        `the page was not written: record ${line.index}${line.column ? `, column "${line.column}"` : ""} does not fit ${table}: ${(error as Error).message}`,
+        { cause: error, connector: CONNECTOR, retryable: false, hint: "fix or drop the record with a transform" },
+      );
+    }
+    return queryError(error, "sink", CONNECTOR, `writing to ${table} failed (the page was not written)`);
+  }
+
+  /** Makes sure the write target exists (creating it when allowed) and knows its columns. */
+  async #ensureTable(client: PoolClient, records: readonly Value[]): Promise<void> {
+    if (this.#columns) return;
+    let columns = await this.#loadColumns(client);
+    if (!columns) {
+      if (!this.config.create_table) {
+        throw new FaucetError("sink", `table ${sqlName(this.#table)} does not exist`, {
+          connector: CONNECTOR,
+          hint: "create it, or set create_table: true to create it from the first page",
+        });
+      }
+      await this.#createTable(client, records);
+      columns = await this.#loadColumns(client);
+      if (!columns) throw new FaucetError("sink", `creating ${sqlName(this.#target)} failed`, { connector: CONNECTOR });
+    }
+    if (this.#jsonb !== undefined && !columns.has(this.#jsonb)) {
+      throw new FaucetError("config", `${sqlName(this.#target)} has no column "${this.#jsonb}" for the records`, {
+        connector: CONNECTOR,
+        hint: "name an existing jsonb column in column_mapping: { jsonb: { column } }, or use auto_map",
+      });
+    }
+    this.#columns = columns;
+  }
+
+  async #createTable(client: PoolClient, records: readonly Value[]): Promise<void> {
+    const target = this.#target;
+    const keyed = this.config.write_mode === "upsert" || this.config.write_mode === "delete";
+    const columns =
+      this.#jsonb !== undefined
+        ? [{ name: this.#jsonb, type: "jsonb" }]
+        : inferColumns(records)
+            .filter((c) => c.name !== this.config.delete_marker?.field)
+            .map((c) => ({ name: c.name, type: SQL_TYPES[c.type] }));
+    for (const key of keyed ? this.config.key : []) {
+      if (!columns.some((c) => c.name === key)) columns.unshift({ name: key, type: "text" });
+    }
+    if (target.schema) {
+      await this.#run(client, `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(target.schema)}`, [], "creating the schema failed");
+    }
+    const sql = createTableSql(target, columns, keyed ? this.config.key : []);
+    await this.#run(client, sql, [], `creating ${sqlName(target)} failed`).catch((error: FaucetError) => {
+      // Another writer created it at the same moment: that is fine.
+      const code = (error.cause as { code?: string } | undefined)?.code;
+      if (code !== "42P07" && code !== "23505") throw error;
+    });
+    this.#logger.info("created table", { connector: CONNECTOR, table: sqlName(target), columns: columns.length });
+  }
+
+  async #loadColumns(client: PoolClient): Promise<Columns | undefined> {
+    if (!(await this.#exists(client, this.#target))) return undefined;
+    const { rows } = await this.#run(client, COLUMNS_SQL, [sqlName(this.#target)], "reading the table's columns failed");
+    const columns: Columns = new Map();
+    for (const row of rows as TargetColumn[]) columns.set(row.name, row);
+    return columns;
+  }
+
+  async #exists(client: PoolClient, table: TableRef): Promise<boolean> {
+    const { rows } = await this.#run(
+      client,
+      "SELECT to_regclass($1) IS NOT NULL AS exists",
+      [sqlName(table)],
+      "looking up the table failed",
+    );
+    return (rows[0] as { exists: boolean }).exists;
+  }
+
+  async #ensureTokenTable(client: PoolClient): Promise<void> {
+    if (this.#tokenTableReady) return;
+    if (this.config.schema) {
+      await this.#run(client, `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.config.schema)}`, [], "creating schema");
+    }
+    await this.#run(client, tokenTableSql(this.config.schema), [], `creating ${TOKEN_TABLE} failed`).catch(
+      (error: FaucetError) => {
+        const code = (error.cause as { code?: string } | undefined)?.code;
+        if (code !== "42P07" && code !== "23505") throw error;
+      },
+    );
+    this.#tokenTableReady = true;
+  }
+
+  #tokenTable(): string {
+    return sqlName({ schema: this.config.schema, name: TOKEN_TABLE });
+  }
+
+  async #run(client: PoolClient, sql: string, params: unknown[], what: string) {
+    try {
+      return await client.query(sql, params);
+    } catch (error) {
+      throw queryError(error, "sink", CONNECTOR, what);
+    }
+  }
+
+  /** Runs `fn` between BEGIN and COMMIT; any failure rolls the whole page back. */
+  async #transaction<T>(client: PoolClient, fn: () => Promise<T>): Promise<T> {
+    await this.#run(client, "BEGIN", [], "BEGIN failed");
+    try {
+      const result = await fn();
+      await this.#run(client, "COMMIT", [], "COMMIT failed");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw FaucetError.is(error) ? error : queryError(error, "sink", CONNECTOR, "the transaction failed");
+    }
+  }
+
+  async #withClient<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    let broken = false;
+    try {
+      return await fn(client);
+    } catch (error) {
+      broken = FaucetError.is(error) && error.kind === "connection";
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+}
+
+/** The 0-based record a COPY error points at (`COPY t, line 3, column amount: …`). */
+function copyLine(error: unknown): { index: number; column: string | undefined } | undefined {
+  const where = (error as { where?: string } | undefined)?.where;
+  const match = /COPY [^,]+, line (\d+)(?:, column ([^:]+))?/.exec(where ?? "");
+  if (!match) return undefined;
+  return { index: Number(match[1]) - 1, column: match[2] ?? (error as { column?: string }).column };
+}
+
+/** A prepared-statement name per distinct SQL text, so each connection parses it once. */
+function statementName(text: string): string {
+  return `faucet_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`;
+}
