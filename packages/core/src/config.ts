@@ -191,6 +191,8 @@ export function keysAt(schema: ZodSchema, path: readonly PropertyKey[]): string[
 }
 
 const SECRET_NAME = /pass(word|wd|phrase)?$|secret|token|api_?key|credential|private_key|auth_header/i;
+/** Names that match {@link SECRET_NAME} but hold where a secret is, not the secret (`token_url`, `next_token_path`). */
+const LOCATOR_NAME = /_(path|url|uri)$/i;
 
 /**
  * Walks a config value alongside its JSON Schema and registers every secret string (fields
@@ -227,7 +229,8 @@ function visitSecrets(
 ): unknown {
   if (depth > 64) return value;
   const schema = resolveRef(root, node);
-  const isSecret = schema?.secret === true || (name !== undefined && SECRET_NAME.test(name));
+  const isSecret =
+    schema?.secret === true || (name !== undefined && SECRET_NAME.test(name) && !LOCATOR_NAME.test(name));
   if (isSecret && (typeof value === "string" || typeof value === "number")) {
     onSecret?.(String(value));
     return replace ? REDACTED : value;
@@ -241,7 +244,7 @@ function visitSecrets(
   }
   if (value && typeof value === "object") {
     const record = value as Record<string, unknown>;
-    const branches = schema ? alternatives(root, schema) : [];
+    const branches = schema ? matchingBranches(root, alternatives(root, schema), record) : [];
     for (const key of Object.keys(record)) {
       let child: JsonSchema | undefined;
       for (const branch of branches) {
@@ -276,6 +279,24 @@ function resolveRef(root: JsonSchema, node: JsonSchema | undefined): JsonSchema 
     current = target as JsonSchema | undefined;
   }
   return current;
+}
+
+/**
+ * The branches of a union that `record` can be: those whose constant properties (a
+ * discriminator such as `type: "api_key"`) match it. Falls back to every branch when none does.
+ */
+function matchingBranches(root: JsonSchema, branches: JsonSchema[], record: Record<string, unknown>): JsonSchema[] {
+  if (branches.length < 2) return branches;
+  const matching = branches.filter((branch) => {
+    const props = branch.properties as Record<string, JsonSchema> | undefined;
+    for (const [key, prop] of Object.entries(props ?? {})) {
+      const resolved = resolveRef(root, prop);
+      const allowed = resolved?.const !== undefined ? [resolved.const] : resolved?.enum;
+      if (Array.isArray(allowed) && key in record && !allowed.includes(record[key])) return false;
+    }
+    return true;
+  });
+  return matching.length > 0 ? matching : branches;
 }
 
 /** The schema itself plus its anyOf/oneOf/allOf branches, flattened. */
