@@ -119,7 +119,8 @@ export class PostgresSource implements Source {
     const inc = this.#incremental;
     if (!inc) return { sql: base, params };
     const key = `src.${quoteIdent(inc.key)}`;
-    const wrap = (where: string) => `SELECT * FROM (${base}) AS src WHERE ${where} ORDER BY ${key}`;
+    // The newline ends a trailing `--` comment in the user's query.
+    const wrap = (where: string) => `SELECT * FROM (${base}\n) AS src WHERE ${where} ORDER BY ${key}`;
     if (this.#bookmark !== undefined) {
       params.push(this.#bookmark);
       return { sql: wrap(`${key} > $${params.length}`), params };
@@ -148,13 +149,15 @@ export class PostgresSource implements Source {
     const client = await this.#pool.connect();
     let finished = false;
     try {
-      const fields = await this.#describe(client, sql);
+      // The wrapped query has the base query's columns; describing the base first lets a
+      // replication_key that is not among them fail with a clear message.
+      const fields = await this.#describe(client, this.#inlinedBase());
       if (key !== undefined && !fields.some((f) => f.name === key)) throw missingKey(key);
       const decoder = new CopyTextDecoder(
         fields.map((f) => f.name),
         fields.map((f) => this.#pool.registry.parserFor(f.dataTypeID)),
       );
-      const stream = client.query(copyTo(`COPY (${sql}) TO STDOUT`));
+      const stream = client.query(copyTo(`COPY (${sql}\n) TO STDOUT`));
       let page: Row[] = [];
       try {
         for await (const chunk of stream) {
@@ -203,7 +206,7 @@ export class PostgresSource implements Source {
   /** The result's columns, read without running the query (`LIMIT 0`). */
   async #describe(client: PoolClient, sql: string): Promise<FieldDef[]> {
     try {
-      return (await client.query(`SELECT * FROM (${sql}) AS q LIMIT 0`)).fields;
+      return (await client.query(`SELECT * FROM (${sql}\n) AS q LIMIT 0`)).fields;
     } catch (error) {
       throw queryError(error, "source", CONNECTOR, "the query failed");
     }
@@ -212,6 +215,15 @@ export class PostgresSource implements Source {
   /** {@link plan} with its parameters written into the SQL, as COPY needs. */
   #inlinedPlan(): string {
     const { sql, params } = this.plan();
+    return this.#inline(sql, params);
+  }
+
+  /** The user's query (or table) with its own parameters written in. */
+  #inlinedBase(): string {
+    return this.#inline(this.#baseQuery(), this.config.params as Value[]);
+  }
+
+  #inline(sql: string, params: Value[]): string {
     try {
       return inlineParams(sql, params);
     } catch (error) {
@@ -255,7 +267,7 @@ export class PostgresSource implements Source {
     if (probes[0]?.status === "pass") {
       probes.push(
         await probe("query", async () => {
-          const result = await this.#pool.query(`SELECT * FROM (${this.#inlinedPlan()}) AS q LIMIT 0`, [], "source");
+          const result = await this.#pool.query(`SELECT * FROM (${this.#inlinedBase()}\n) AS q LIMIT 0`, [], "source");
           const key = this.#incremental?.key;
           if (key !== undefined && !result.fields.some((f) => f.name === key)) throw missingKey(key);
         }),
