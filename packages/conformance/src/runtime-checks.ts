@@ -179,7 +179,7 @@ export interface CancellationOptions extends DestinationOptions {
 }
 
 /**
- * Check 13: a real {@link Pipeline} into `sink`, cancelled through its AbortSignal as soon as
+ * Check 13: a real `Pipeline` (faucet-core) into `sink`, cancelled through its AbortSignal as soon as
  * its first page commits (`onProgress`), resolves with `cancelled: true`, and every row it
  * counts in `recordsWritten` is durable in the destination when the run returns — the
  * cancel path flushed. The run uses `closeConnectors: false`; the caller closes the sink.
