@@ -1,0 +1,152 @@
+import type { FileHandle } from "node:fs/promises";
+import { mkdir, open } from "node:fs/promises";
+import { dirname } from "node:path";
+import { compressPage } from "./codecs.js";
+import type { Compression } from "./compression.js";
+import { fileError } from "./errors.js";
+
+/** Options of {@link FileWriter.open}. */
+export interface FileWriterOptions {
+  /** E.g. `sink-jsonl`, for error messages. */
+  connector: string;
+  /** Keep the file's content and write after it; otherwise the file is truncated. */
+  append: boolean;
+  compression: Compression;
+  /**
+   * When appending to an uncompressed file, first cut off a final line that has no newline:
+   * what a crash mid-write leaves. Default true.
+   */
+  trimTornLine?: boolean;
+}
+
+/**
+ * A file a sink writes whole pages to: one `write` call per page (compressed pages become
+ * complete gzip members or zstd frames), parent directories created on open, and `sync` makes
+ * everything written durable. Every failure is a FaucetError of kind `sink` naming the file.
+ *
+ * @example
+ * const file = await FileWriter.open("/out/a.jsonl", { connector: "sink-jsonl", append: false, compression: "none" });
+ * await file.write('{"id":1}\n');
+ * await file.close();
+ */
+export class FileWriter {
+  readonly path: string;
+  /** Bytes already in the file when it was opened (after trimming a torn line). */
+  readonly initialSize: number;
+  /** Bytes cut off a torn final line when the file was opened for appending. */
+  readonly trimmedBytes: number;
+  readonly #handle: FileHandle;
+  readonly #options: FileWriterOptions;
+  #closed = false;
+  /** Reused to encode string pages, so writing allocates no new memory per page. */
+  #scratch: Buffer = Buffer.alloc(0);
+
+  private constructor(
+    path: string,
+    handle: FileHandle,
+    initialSize: number,
+    trimmed: number,
+    options: FileWriterOptions,
+  ) {
+    this.path = path;
+    this.#handle = handle;
+    this.initialSize = initialSize;
+    this.trimmedBytes = trimmed;
+    this.#options = options;
+  }
+
+  /** Opens (creating parent directories) for truncating or appending. */
+  static async open(path: string, options: FileWriterOptions): Promise<FileWriter> {
+    const where = { connector: options.connector, path, kind: "sink" as const };
+    try {
+      await mkdir(dirname(path), { recursive: true });
+    } catch (error) {
+      throw fileError(error, { ...where, action: "create directory for" });
+    }
+    let handle: FileHandle;
+    try {
+      handle = await open(path, options.append ? "a+" : "w");
+    } catch (error) {
+      throw fileError(error, { ...where, action: "open" });
+    }
+    try {
+      let size = options.append ? (await handle.stat()).size : 0;
+      let trimmed = 0;
+      if (options.append && size > 0 && options.compression === "none" && options.trimTornLine !== false) {
+        const keep = await completeLinesLength(handle, size);
+        if (keep < size) {
+          await handle.truncate(keep);
+          trimmed = size - keep;
+          size = keep;
+        }
+      }
+      return new FileWriter(path, handle, size, trimmed, options);
+    } catch (error) {
+      await handle.close().catch(() => {});
+      throw fileError(error, { ...where, action: "open" });
+    }
+  }
+
+  /** Writes one page (compressing it when configured) with a single call. */
+  async write(data: string | Buffer): Promise<void> {
+    const { compression, connector } = this.#options;
+    try {
+      const bytes = typeof data === "string" ? this.#encode(data) : data;
+      const out = compression === "none" ? bytes : await compressPage(bytes, compression);
+      // write(2) may write less than asked (pipes, signals): loop until the page is all out.
+      let offset = 0;
+      while (offset < out.length) {
+        const { bytesWritten } = await this.#handle.write(out, offset, out.length - offset, null);
+        offset += bytesWritten;
+      }
+    } catch (error) {
+      throw fileError(error, { connector, path: this.path, action: "write", kind: "sink" });
+    }
+  }
+
+  #encode(text: string): Buffer {
+    // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+    if (this.#scratch.length < text.length * 3)
+      this.#scratch = Buffer.allocUnsafe(Math.max(text.length * 3, 64 * 1024));
+    const length = this.#scratch.write(text, 0, "utf8");
+    return this.#scratch.subarray(0, length);
+  }
+
+  /** Makes everything written so far durable (fdatasync). */
+  async sync(): Promise<void> {
+    if (this.#closed) return;
+    try {
+      await this.#handle.datasync();
+    } catch (error) {
+      // /dev/null and pipes cannot be synced; there is nothing to make durable there.
+      if ((error as NodeJS.ErrnoException).code === "EINVAL") return;
+      throw fileError(error, { connector: this.#options.connector, path: this.path, action: "write", kind: "sink" });
+    }
+  }
+
+  /** Closes the file. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      await this.#handle.close();
+    } catch (error) {
+      throw fileError(error, { connector: this.#options.connector, path: this.path, action: "write", kind: "sink" });
+    }
+  }
+}
+
+/** The length of the file up to and including its last newline (0 when it has none). */
+async function completeLinesLength(handle: FileHandle, size: number): Promise<number> {
+  const block = 64 * 1024;
+  const buffer = Buffer.allocUnsafe(block);
+  let end = size;
+  while (end > 0) {
+    const start = Math.max(0, end - block);
+    const { bytesRead } = await handle.read(buffer, 0, end - start, start);
+    const newline = buffer.subarray(0, bytesRead).lastIndexOf(10);
+    if (newline !== -1) return start + newline + 1;
+    end = start;
+  }
+  return 0;
+}
