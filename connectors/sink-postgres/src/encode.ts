@@ -6,6 +6,8 @@ export interface TargetColumn extends ColumnType {
   name: string;
   /** `format_type(…)`: the exact SQL type, e.g. `numeric(38,10)`, `integer[]`. */
   sqlType: string;
+  /** The type without its modifier (`numeric`, `character varying`): what values are cast to. */
+  castType: string;
   nullable: boolean;
   /** Generated columns cannot be written; their keys are ignored. */
   generated: boolean;

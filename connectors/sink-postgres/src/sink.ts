@@ -148,7 +148,7 @@ export class PostgresSink implements Sink {
       if (records.length > 0) await this.#ensureTable(client, records);
       return await this.#transaction(client, async () => {
         const tokens = this.#tokenTable();
-        await client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [`${tokens}\0${scope}`]);
+        await client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [JSON.stringify([tokens, scope])]);
         const { rows } = await client.query<{ token: string }>(`SELECT token FROM ${tokens} WHERE scope = $1`, [
           scope,
         ]);

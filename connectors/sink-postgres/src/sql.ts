@@ -57,7 +57,8 @@ SELECT a.attname AS name, bt.oid::int AS oid, bt.typcategory AS category,
        CASE WHEN bt.typcategory = 'A' THEN
          (SELECT CASE WHEN e.typtype = 'd' THEN e.typbasetype ELSE e.oid END FROM pg_type e WHERE e.oid = bt.typelem)::int
        END AS "elementOid",
-       format_type(a.atttypid, a.atttypmod) AS "sqlType", NOT a.attnotnull AS nullable,
+       format_type(a.atttypid, a.atttypmod) AS "sqlType", format_type(a.atttypid, NULL) AS "castType",
+       NOT a.attnotnull AS nullable,
        a.attgenerated <> '' AS generated
 FROM pg_attribute a
 JOIN pg_type t ON t.oid = a.atttypid
@@ -82,12 +83,13 @@ export function copyFromSql(table: TableRef, columns: readonly string[]): string
 
 /**
  * `INSERT … SELECT … FROM unnest($1::text[], …)`: one array parameter per column whatever the
- * row count, each element cast to the column's exact type (so the server parses one statement,
- * and values go through the same input functions as COPY).
+ * row count, so the server parses one short statement. Each element is cast to the column's type
+ * without its modifier (an explicit cast to `varchar(3)` or `numeric(5,2)` would truncate or
+ * round silently); the assignment to the column then checks the modifier, as COPY does.
  */
 export function insertUnnestSql(table: TableRef, columns: readonly TargetColumn[]): string {
   const aliases = columns.map((_, i) => `c${i}`);
-  const casts = columns.map((c, i) => `u.c${i}::${c.sqlType}`);
+  const casts = columns.map((c, i) => `u.c${i}::${c.castType}`);
   const arrays = columns.map((_, i) => `$${i + 1}::text[]`);
   return (
     `INSERT INTO ${sqlName(table)} (${columns.map((c) => quoteIdent(c.name)).join(", ")}) ` +
@@ -100,7 +102,7 @@ export function insertValuesSql(table: TableRef, columns: readonly TargetColumn[
   const tuples: string[] = [];
   let p = 1;
   for (let r = 0; r < rows; r++) {
-    tuples.push(`(${columns.map((c) => `$${p++}::${c.sqlType}`).join(", ")})`);
+    tuples.push(`(${columns.map((c) => `$${p++}::${c.castType}`).join(", ")})`);
   }
   return `INSERT INTO ${sqlName(table)} (${columns.map((c) => quoteIdent(c.name)).join(", ")}) VALUES ${tuples.join(", ")}`;
 }
@@ -116,7 +118,7 @@ export function onConflictSql(columns: readonly TargetColumn[], keys: readonly s
 
 /** `DELETE … USING unnest(…)`: deletes the rows whose key matches one of the given keys. */
 export function deleteSql(table: TableRef, keys: readonly TargetColumn[]): string {
-  const casts = keys.map((c, i) => `u.c${i}::${c.sqlType} AS c${i}`);
+  const casts = keys.map((c, i) => `u.c${i}::${c.castType} AS c${i}`);
   const arrays = keys.map((_, i) => `$${i + 1}::text[]`);
   const match = keys.map((c, i) => `t.${quoteIdent(c.name)} = d.c${i}`);
   return (
