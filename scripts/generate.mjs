@@ -329,7 +329,7 @@ async function main() {
     const filled = fillReadme(readme, configTable(e.jsonSchema));
     if (filled === undefined)
       warnings.push(`${relative(root, readme)} has no <!-- config:start --> / <!-- config:end --> markers`);
-    else put(`connectors/${e.dir}/README.md`, filled);
+    else put(`connectors/${e.dir}/README.md`, await format("README.md", filled));
   }
 
   // The CLI's own pieces (grammar, built-in state stores) come from its build, which needs the
@@ -370,7 +370,7 @@ async function main() {
     "packages/cli/schema/faucet.schema.json",
     await format("faucet.schema.json", `${JSON.stringify(schema, null, 2)}\n`),
   );
-  put("docs/config.md", configDoc({ grammar, core, all, kinds: KIND_ORDER }));
+  put("docs/config.md", await format("config.md", configDoc({ grammar, core, all, kinds: KIND_ORDER })));
 
   flush();
   if (!check && stale.length > 0 && !args.has("--no-build")) tsc(["packages/cli", "packages/stream"]);

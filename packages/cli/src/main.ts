@@ -1,6 +1,9 @@
-/** Dispatches a parsed command and turns every failure into one line and an exit code. */
+/**
+ * Dispatches a parsed command and turns every failure into one line and an exit code. faucet-core
+ * (and with it zod) is imported only by the commands that need it, and by the error path, so
+ * `faucet list` stays fast.
+ */
 import type { Invocation } from "./bin.js";
-import { describeError, err, errorJson, exitCodeOf, out } from "./output.js";
 
 type CommandModule = { default: (invocation: Invocation) => Promise<number> };
 
@@ -22,6 +25,7 @@ export async function runCommand(invocation: Invocation): Promise<number> {
   try {
     return await (await load()).default(invocation);
   } catch (error) {
+    const { describeError, err, errorJson, exitCodeOf, out } = await import("./output.js");
     if (invocation.values.output === "json") out(`${JSON.stringify({ status: "failed", error: errorJson(error) })}\n`);
     err(`${describeError(error)}\n`);
     return exitCodeOf(error);

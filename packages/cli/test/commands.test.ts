@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { parse } from "yaml";
-import { faucet, filesIn, LINES_SINK, TICKER_SOURCE, tempDir, write } from "./helpers.js";
+import { faucet, filesIn, LINES_SINK, ROOT, TICKER_SOURCE, tempDir, write } from "./helpers.js";
 
 function ticker(dir: string, extra = "", source = "page_size: 2\n      pages: 3"): string {
   return write(
@@ -310,5 +310,14 @@ describe("help and version", () => {
       expect(sub.code).toBe(0);
       expect(sub.stdout).toContain(`Usage: faucet ${command}`);
     }
+  });
+
+  test("docs/cli.md documents every command and every exit code", () => {
+    const docs = readFileSync(join(ROOT, "docs/cli.md"), "utf8");
+    for (const command of ["run", "validate", "schema", "init", "list", "preview", "doctor", "new"]) {
+      expect(docs).toContain(`### faucet ${command}\n`);
+    }
+    for (const code of ["0", "1", "2", "130"]) expect(docs).toMatch(new RegExp(`\\n\\| ${code} +\\| `));
+    expect(docs).toContain("yaml-language-server: $schema=");
   });
 });

@@ -34,9 +34,27 @@ function nodeAt(root: Node, path: string): Node | undefined {
   return current;
 }
 
-function withoutDialect(schema: JsonSchema): JsonSchema {
-  const { $schema: _, ...rest } = schema as Node;
-  return rest as JsonSchema;
+/**
+ * Moves a connector schema into the document's `$defs` under `name`: its own `$defs` (recursive
+ * parts) are hoisted beside it with prefixed names, and every `$ref` inside is rewritten to match.
+ */
+function hoist(schema: JsonSchema, name: string, defs: Node): void {
+  const { $schema: _, $defs: own, ...rest } = structuredClone(schema) as Node;
+  const rename = (ref: string) => (ref === "#" ? `#/$defs/${name}` : ref.replace(/^#\/\$defs\//, `#/$defs/${name}.`));
+  const rewrite = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(rewrite);
+    else if (node && typeof node === "object") {
+      const n = node as Node;
+      if (typeof n.$ref === "string") n.$ref = rename(n.$ref);
+      for (const value of Object.values(n)) rewrite(value);
+    }
+  };
+  rewrite(rest);
+  defs[name] = rest;
+  for (const [key, value] of Object.entries((own as Node | undefined) ?? {})) {
+    rewrite(value);
+    defs[`${name}.${key}`] = value;
+  }
 }
 
 /** Replaces a `{ type, config }` node's properties with a dispatch on `type`. */
@@ -52,7 +70,7 @@ function dispatch(node: Node | undefined, kind: Kind, definitions: readonly Defi
     then: { properties: { config: { $ref: `#/$defs/${kind}.${type}` } } },
   }));
   for (const d of definitions) {
-    defs[`${kind}.${d.type}`] = { description: d.description, ...withoutDialect(schemaFor(d.config)) };
+    hoist({ description: d.description, ...schemaFor(d.config) }, `${kind}.${d.type}`, defs);
   }
 }
 

@@ -5,18 +5,30 @@ import type { z } from "faucet-core";
 export interface BuiltinSourceConfigs {
   /** Stream CSV files (a file or a glob, gzip/zstd) as JSON records */
   csv: z.input<typeof import("faucet-source-csv")["definition"]["config"]>;
+  /** Stream JSON Lines or JSON-array files (a file or a glob, gzip/zstd) as records */
+  jsonl: z.input<typeof import("faucet-source-jsonl")["definition"]["config"]>;
   /** Reads Parquet files (a file or a glob) row group by row group, with column projection */
   parquet: z.input<typeof import("faucet-source-parquet")["definition"]["config"]>;
   /** Stream a PostgreSQL query or table, incrementally on a replication key */
   postgres: z.input<typeof import("faucet-source-postgres")["definition"]["config"]>;
   /** Reads records from any HTTP API: auth, pagination, retries, rate limits, bookmarks, partitions */
   rest: z.input<typeof import("faucet-source-rest")["definition"]["config"]>;
+  /** Stream the rows of a SQLite query */
+  sqlite: z.input<typeof import("faucet-source-sqlite")["definition"]["config"]>;
 }
 
 /** Config types of the built-in sinks, by type. */
 export interface BuiltinSinkConfigs {
+  /** Write records as RFC 4180 CSV (gzip/zstd optional), one write per page */
+  csv: z.input<typeof import("faucet-sink-csv")["definition"]["config"]>;
+  /** Write records as JSON Lines (gzip/zstd optional), one write per page */
+  jsonl: z.input<typeof import("faucet-sink-jsonl")["definition"]["config"]>;
   /** Writes Parquet files with an inferred, widening schema, row groups and rollover */
   parquet: z.input<typeof import("faucet-sink-parquet")["definition"]["config"]>;
+  /** Write to a PostgreSQL table: COPY or INSERT, upsert, delete, overwrite, exactly-once */
+  postgres: z.input<typeof import("faucet-sink-postgres")["definition"]["config"]>;
+  /** Print records to stdout or stderr as JSON Lines, pretty JSON, TSV or CSV */
+  stdout: z.input<typeof import("faucet-sink-stdout")["definition"]["config"]>;
 }
 
 /** Config types of the built-in transforms, by type. */
@@ -71,4 +83,6 @@ export interface BuiltinStateConfigs {
   memory: Record<string, never>;
   /** Keeps bookmarks as one crash-safe JSON file per state key in a directory */
   file: { path?: string };
+  /** Keep bookmarks in a PostgreSQL table, shared by every machine that runs the pipeline */
+  postgres: z.input<typeof import("faucet-state-postgres")["definition"]["config"]>;
 }
