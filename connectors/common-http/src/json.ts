@@ -2,8 +2,6 @@ import { FaucetError, type Value } from "faucet-core";
 import { bodyExcerpt, headerValue } from "./errors.js";
 import type { HttpResponse } from "./types.js";
 
-/** A run of 16 digits: the only way a JSON text can hold a number a double cannot keep exactly. */
-const LONG_DIGITS = /\d{16}/;
 
 /**
  * `JSON.parse` that never loses precision silently: integers outside ±2^53 and decimals with
@@ -14,7 +12,7 @@ const LONG_DIGITS = /\d{16}/;
  * parseJson('{"id": 12345678901234567890}'); // { id: "12345678901234567890" }
  */
 export function parseJson(text: string): Value {
-  if (!LONG_DIGITS.test(text)) return JSON.parse(text) as Value;
+  if (!hasLongDigitRun(text)) return JSON.parse(text) as Value;
   return JSON.parse(quoteLossyNumbers(text)) as Value;
 }
 
@@ -45,6 +43,37 @@ export function parseJsonResponse(response: HttpResponse, connector: string): Va
       },
     );
   }
+}
+
+/**
+ * True when `text` holds 16 digits in a row: the only way a JSON text can carry a number a
+ * double cannot keep exactly. It looks at every 16th character and only scans around digits,
+ * so it costs a fraction of a regular expression on long pages (measured: `/\d{16}/` took as
+ * long as `JSON.parse` itself).
+ */
+function hasLongDigitRun(text: string): boolean {
+  const n = text.length;
+  let end = 15;
+  while (end < n) {
+    if (!isDigit(text.charCodeAt(end))) {
+      end += 16;
+      continue;
+    }
+    let start = end;
+    while (start > end - 15 && isDigit(text.charCodeAt(start - 1))) start--;
+    if (end - start >= 15) return true;
+    let last = end;
+    while (last + 1 < n && isDigit(text.charCodeAt(last + 1))) {
+      last++;
+      if (last - start >= 15) return true;
+    }
+    end = last + 16;
+  }
+  return false;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
 }
 
 /** Wraps every number token that a double cannot hold exactly in quotes; strings are skipped. */

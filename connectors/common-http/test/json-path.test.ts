@@ -1,6 +1,7 @@
 import { compileJsonPath, parseJson } from "faucet-common-http";
 import { FaucetError } from "faucet-core";
 import { describe, expect, it } from "vitest";
+import { seededRandom } from "./server.js";
 
 const doc = {
   data: [
@@ -76,6 +77,19 @@ describe("parseJson", () => {
       text: "12345678901234567890",
       arr: [1, "18446744073709551615"],
     });
+  });
+
+  it("finds a long number wherever it sits in the text", () => {
+    const random = seededRandom(7);
+    for (let t = 0; t < 5000; t++) {
+      let pad = "";
+      for (let i = Math.floor(random() * 40); i > 0; i--) pad += random() < 0.7 ? String(Math.floor(random() * 10)) : "x";
+      let digits = String(1 + Math.floor(random() * 9));
+      for (let i = Math.floor(random() * 21); i > 0; i--) digits += String(Math.floor(random() * 10));
+      const parsed = parseJson(`{"pad":"${pad}","n":${digits}}`) as { n: number | string };
+      const lossy = !Number.isSafeInteger(Number(digits));
+      expect(parsed.n).toEqual(lossy ? digits : Number(digits));
+    }
   });
 
   it("takes the plain path for ordinary JSON and still rejects malformed text", () => {
