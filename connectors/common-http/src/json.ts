@@ -2,7 +2,6 @@ import { FaucetError, type Value } from "faucet-core";
 import { bodyExcerpt, headerValue } from "./errors.js";
 import type { HttpResponse } from "./types.js";
 
-
 /**
  * `JSON.parse` that never loses precision silently: integers outside ±2^53 and decimals with
  * more significant digits than a double keeps become strings (DESIGN §2). Texts without a run

@@ -83,7 +83,8 @@ describe("parseJson", () => {
     const random = seededRandom(7);
     for (let t = 0; t < 5000; t++) {
       let pad = "";
-      for (let i = Math.floor(random() * 40); i > 0; i--) pad += random() < 0.7 ? String(Math.floor(random() * 10)) : "x";
+      for (let i = Math.floor(random() * 40); i > 0; i--)
+        pad += random() < 0.7 ? String(Math.floor(random() * 10)) : "x";
       let digits = String(1 + Math.floor(random() * 9));
       for (let i = Math.floor(random() * 21); i > 0; i--) digits += String(Math.floor(random() * 10));
       const parsed = parseJson(`{"pad":"${pad}","n":${digits}}`) as { n: number | string };

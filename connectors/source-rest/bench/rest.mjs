@@ -71,7 +71,8 @@ async function serve() {
     return b;
   };
   for (let p = 0; p < PAGES; p++) body(`all:${p}`, total, pages[p]);
-  for (let s = 0; s < SHARDS; s++) for (let p = 0; p < perShard; p++) body(`${s}:${p}`, total / SHARDS, pages[s * perShard + p]);
+  for (let s = 0; s < SHARDS; s++)
+    for (let p = 0; p < perShard; p++) body(`${s}:${p}`, total / SHARDS, pages[s * perShard + p]);
   const empty = (t) => Buffer.from(JSON.stringify({ total: t, data: [] }));
   const server = createServer((req, res) => {
     const url = new URL(req.url, "http://x");
@@ -107,7 +108,9 @@ async function main() {
   const runs = Number(values.runs);
 
   const sinkFactory = await jsonlSinkFactory();
-  console.log(`${PAGES} pages × ${PER_PAGE} records (${(bytes / 1e6).toFixed(1)} MB of JSON), ${LATENCY} ms latency per response`);
+  console.log(
+    `${PAGES} pages × ${PER_PAGE} records (${(bytes / 1e6).toFixed(1)} MB of JSON), ${LATENCY} ms latency per response`,
+  );
   console.log(`sink: ${sinkFactory.name}; median of ${runs} runs after 1 warm-up\n`);
 
   // The server's limit: download every page, discard the bodies.
@@ -118,7 +121,10 @@ async function main() {
     await Promise.all(
       Array.from({ length: concurrency }, async (_, w) => {
         for (let p = 0; p < perWorker; p++) {
-          const path = concurrency === 1 ? `/items?offset=${p * PER_PAGE}&limit=${PER_PAGE}` : `/shards/${w}/items?offset=${p * PER_PAGE}&limit=${PER_PAGE}`;
+          const path =
+            concurrency === 1
+              ? `/items?offset=${p * PER_PAGE}&limit=${PER_PAGE}`
+              : `/shards/${w}/items?offset=${p * PER_PAGE}&limit=${PER_PAGE}`;
           const res = await agent.request({ origin: base, path, method: "GET" });
           await res.body.arrayBuffer();
         }
@@ -138,7 +144,12 @@ async function main() {
         path: partitions === 1 ? "/items" : "/shards/{shard}/items",
         records_path: "$.data",
         pagination: { type: "offset", limit: PER_PAGE, total_path: "$.total" },
-        ...(partitions === 1 ? {} : { partitions: Array.from({ length: partitions }, (_, shard) => ({ shard })), partition_concurrency: partitions }),
+        ...(partitions === 1
+          ? {}
+          : {
+              partitions: Array.from({ length: partitions }, (_, shard) => ({ shard })),
+              partition_concurrency: partitions,
+            }),
       },
       { logger: silentLogger },
     );
@@ -148,7 +159,8 @@ async function main() {
     const seconds = (performance.now() - started) / 1000;
     await source.close();
     const size = (await stat(output)).size;
-    if (result.recordsWritten !== totalRows) throw new Error(`wrote ${result.recordsWritten} rows, expected ${totalRows}`);
+    if (result.recordsWritten !== totalRows)
+      throw new Error(`wrote ${result.recordsWritten} rows, expected ${totalRows}`);
     return { seconds, size };
   };
 
@@ -160,7 +172,7 @@ async function main() {
     return times;
   };
 
-  const floor = (partitions) => (PAGES / partitions) * LATENCY / 1000;
+  const floor = (partitions) => ((PAGES / partitions) * LATENCY) / 1000;
   const rows = [];
   for (const partitions of [1, SHARDS]) {
     const limit = median(await measure(() => drain(partitions)));

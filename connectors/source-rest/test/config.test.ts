@@ -1,5 +1,5 @@
 import { AuthConfig } from "faucet-common-http";
-import { FaucetError, parseConfig, redactConfig, redactSecrets, registerConfigSecrets, schemaFor } from "faucet-core";
+import { FaucetError, parseConfig, redactConfig, schemaFor } from "faucet-core";
 import { definition, RestSource, RestSourceConfig } from "faucet-source-rest";
 import { describe, expect, it } from "vitest";
 import { readAll, rejection, sendJson, sendText, serve, source } from "./apis.js";
@@ -84,6 +84,7 @@ describe("config", () => {
     [{ response_format: "jsonl", records_path: "$.a" }, "each line or row is already a record"],
     [{ replication_bind: { name: "since" } }, "needs `replication_key`"],
     [{ replication_key: "id", replication_bind: { into: "path", name: "since" } }, "needs a `{since}` placeholder"],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal placeholder
     [{ replication_key: "id", replication_bind: { name: "since", template: "since" } }, "must contain ${bookmark}"],
     [{ replication_method: "incremental" }, "needs `replication_key`"],
     [{ partitions: [{ a: 1 }, { a: 1 }] }, "listed twice"],

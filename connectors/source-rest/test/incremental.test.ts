@@ -108,6 +108,7 @@ describe("incremental: replication_key, bookmarks, start_replication_value", () 
       base_url: server.url,
       path: "/changes/since/{since}",
       replication_key: "id",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal placeholder
       replication_bind: { into: "path", name: "since", format: "date", template: "d-${bookmark}" },
     });
     path.applyStartBookmark(1714521600);
