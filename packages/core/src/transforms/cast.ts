@@ -1,6 +1,8 @@
 import { z } from "../config.js";
 import { defineTransform } from "../define.js";
 import type { Value } from "../value.js";
+import * as code from "./codegen.js";
+import { isPlainUtcTimestamp, parseSimpleDecimal, parseSimpleInteger, twoDigits } from "./numbers.js";
 import {
   isPlainObject,
   isRiskyKey,
@@ -44,6 +46,8 @@ export function castInt(value: Value): Value | undefined {
 }
 
 function intFromText(raw: string): Value | undefined {
+  const simple = parseSimpleInteger(raw);
+  if (simple !== undefined) return simple;
   const text = isSpace(raw.charCodeAt(0)) || isSpace(raw.charCodeAt(raw.length - 1)) ? raw.trim() : raw;
   const length = text.length;
   let start = 0;
@@ -77,6 +81,8 @@ export function castFloat(value: Value): Value | undefined {
 }
 
 function floatFromText(raw: string): number | undefined {
+  const simple = parseSimpleDecimal(raw);
+  if (simple !== undefined) return simple;
   const text = isSpace(raw.charCodeAt(0)) || isSpace(raw.charCodeAt(raw.length - 1)) ? raw.trim() : raw;
   const first = text.charCodeAt(0);
   const last = text.charCodeAt(text.length - 1);
@@ -126,6 +132,7 @@ const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
  */
 export function castTimestamp(value: Value): Value | undefined {
   if (typeof value !== "string") return undefined;
+  if (isPlainUtcTimestamp(value) && plainFieldsValid(value)) return value; // already canonical
   const m = RFC3339.exec(value);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac, , sign, oh, om] = m as unknown as string[];
@@ -145,6 +152,18 @@ export function castTimestamp(value: Value): Value | undefined {
   if (fraction.length > 0)
     fraction = `.${fraction.padEnd(fraction.length <= 3 ? 3 : fraction.length <= 6 ? 6 : 9, "0")}`;
   return `${y}-${mo}-${d}T${h}:${mi}:${s}${fraction}${offset}`;
+}
+
+/** Range checks for a {@link isPlainUtcTimestamp} string, without slicing it. */
+function plainFieldsValid(text: string): boolean {
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  if (month < 1 || month > 12 || day < 1 || twoDigits(text, 11) > 23 || twoDigits(text, 14) > 59) return false;
+  if (twoDigits(text, 17) > 59) return false;
+  if (day <= 28) return true;
+  const year = twoDigits(text, 0) * 100 + twoDigits(text, 2);
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return day <= (month === 2 && leap ? 29 : (DAYS[month - 1] as number));
 }
 
 function castTo(type: CastType, value: Value): Value | undefined {
@@ -190,22 +209,22 @@ export const castDefinition = defineTransform({
     const hint = "set on_error: null, skip or dlq to keep the run going, or fix the input";
 
     if (onError !== "dlq") {
-      return named("cast", (records) => {
-        for (let i = 0; i < records.length; i++) {
-          const record = records[i] as Value;
-          if (!isPlainObject(record)) continue;
-          for (let f = 0; f < count; f++) {
-            const key = keys[f] as string;
-            const value = readField(record, key, risky[f] as boolean);
-            if (value === undefined || value === null) continue;
-            const cast = castTo(types[f] as CastType, value);
-            if (cast !== undefined) writeField(record, key, cast);
-            else if (onError === "null") writeField(record, key, null);
-            else if (onError === "error") throw transformError("cast", failure(key, types[f] as CastType, value), hint);
-          }
-        }
-        return records;
-      });
+      const casters = { int: castInt, float: castFloat, bool: castBool, string: castString, timestamp: castTimestamp };
+      const helpers = {
+        cast: types.map((type) => casters[type]),
+        fail: (f: number, value: Value): never => {
+          throw transformError("cast", failure(keys[f] as string, types[f] as CastType, value), hint);
+        },
+      };
+      const body = keys
+        .map((key, f) => {
+          const onFailure =
+            onError === "null" ? code.writeField(key, "null") : onError === "error" ? `H.fail(${f}, v);` : "";
+          return `{ const v = ${code.readField(key)};
+    if (v !== undefined && v !== null) { const c = H.cast[${f}](v); if (c !== undefined) { ${code.writeField(key, "c")} } else { ${onFailure} } } }`;
+        })
+        .join("\n");
+      return code.compileRecordLoop("cast", body, helpers);
     }
 
     // dlq: a record is cast whole or not at all, so the dead-letter payload is the record as read.

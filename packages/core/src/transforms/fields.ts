@@ -1,6 +1,7 @@
 import { z } from "../config.js";
 import { defineTransform } from "../define.js";
 import type { Value } from "../value.js";
+import { compileBuilder, keysOf, type RecordBuilder, ShapeMemo } from "./shape.js";
 import type { Row } from "./shared.js";
 import {
   cloneValue,
@@ -28,18 +29,27 @@ export const selectDefinition = defineTransform({
   create: ({ fields }) => {
     const keys = [...new Set(fields)];
     const risky = keys.map(isRiskyKey);
+    const memo = new ShapeMemo<RecordBuilder>();
+    const slow = (record: Row): Row => {
+      const out: Row = {};
+      for (let f = 0; f < keys.length; f++) {
+        const key = keys[f] as string;
+        const value = readField(record, key, risky[f] as boolean);
+        if (value !== undefined) writeField(out, key, value);
+      }
+      return out;
+    };
     return named("select", (records) => {
       for (let i = 0; i < records.length; i++) {
         const record = records[i] as Value;
         if (!isPlainObject(record)) continue;
-        // A new object built in one key order keeps one hidden class for every record.
-        const out: Row = {};
-        for (let f = 0; f < keys.length; f++) {
-          const key = keys[f] as string;
-          const value = readField(record, key, risky[f] as boolean);
-          if (value !== undefined) writeField(out, key, value);
+        let plan = memo.find(record, false);
+        if (plan === undefined && memo.learning) {
+          const present = new Set(keysOf(record));
+          plan = compileBuilder(keys.filter((key) => present.has(key)).map((key) => [key, key] as const));
+          memo.remember(record, plan);
         }
-        records[i] = out;
+        records[i] = plan === undefined ? slow(record) : plan(record);
       }
       return records;
     });
@@ -54,25 +64,28 @@ export const dropDefinition = defineTransform({
   description: "Remove the listed top-level fields.",
   config: FieldsConfig,
   create: ({ fields }) => {
-    const keys = [...new Set(fields)];
-    const risky = keys.map(isRiskyKey);
-    const dropped = new Set(keys);
+    const dropped = new Set(fields);
+    const memo = new ShapeMemo<RecordBuilder | null>();
+    const slow = (record: Row): Row => {
+      const out: Row = {};
+      for (const key in record) if (!dropped.has(key)) writeField(out, key, record[key] as Value);
+      return out;
+    };
     return named("drop", (records) => {
       for (let i = 0; i < records.length; i++) {
         const record = records[i] as Value;
         if (!isPlainObject(record)) continue;
-        let present = false;
-        for (let f = 0; f < keys.length; f++) {
-          if (readField(record, keys[f] as string, risky[f] as boolean) !== undefined) {
-            present = true;
-            break;
-          }
+        let plan = memo.find(record, false);
+        if (plan === undefined && memo.learning) {
+          const keys = keysOf(record);
+          // Rebuilt rather than `delete`d: deleting drops V8 objects into slow dictionary mode.
+          plan = keys.some((key) => dropped.has(key))
+            ? compileBuilder(keys.filter((key) => !dropped.has(key)).map((key) => [key, key] as const))
+            : null;
+          memo.remember(record, plan);
         }
-        if (!present) continue;
-        // Rebuilt rather than `delete`d: deleting drops V8 objects into slow dictionary mode.
-        const out: Row = {};
-        for (const key in record) if (!dropped.has(key)) writeField(out, key, record[key] as Value);
-        records[i] = out;
+        if (plan === undefined) records[i] = slow(record);
+        else if (plan !== null) records[i] = plan(record);
       }
       return records;
     });
@@ -137,24 +150,43 @@ export const renameFieldDefinition = defineTransform({
     const riskyFrom = from.map(isRiskyKey);
     const targetOf = new Map(pairs);
     const present: boolean[] = new Array(pairs.length).fill(false);
+    const memo = new ShapeMemo<RecordBuilder | null>();
+    const slow = (record: Row): Row | null => {
+      let count = 0;
+      for (let p = 0; p < from.length; p++) {
+        const here = readField(record, from[p] as string, riskyFrom[p] as boolean) !== undefined;
+        present[p] = here;
+        if (here) count++;
+      }
+      if (count === 0) return null;
+      checkTargets(record, from, to, present);
+      const out: Row = {};
+      for (const key in record) {
+        const target = targetOf.get(key);
+        writeField(out, target === undefined ? key : target, record[key] as Value);
+      }
+      return out;
+    };
     return named("rename_field", (records) => {
       for (let i = 0; i < records.length; i++) {
         const record = records[i] as Value;
         if (!isPlainObject(record)) continue;
-        let count = 0;
-        for (let p = 0; p < from.length; p++) {
-          const here = readField(record, from[p] as string, riskyFrom[p] as boolean) !== undefined;
-          present[p] = here;
-          if (here) count++;
+        let plan = memo.find(record, false);
+        if (plan === undefined && memo.learning) {
+          // Which renames apply, and whether they collide, depends only on the keys present.
+          const keys = keysOf(record);
+          const has = new Set(keys);
+          for (let p = 0; p < from.length; p++) present[p] = has.has(from[p] as string);
+          checkTargets(record, from, to, present);
+          plan = present.some(Boolean)
+            ? compileBuilder(keys.map((key) => [targetOf.get(key) ?? key, key] as const))
+            : null;
+          memo.remember(record, plan);
         }
-        if (count === 0) continue;
-        checkTargets(record, from, to, present);
-        const out: Row = {};
-        for (const key in record) {
-          const target = targetOf.get(key);
-          writeField(out, target === undefined ? key : target, record[key] as Value);
-        }
-        records[i] = out;
+        if (plan === undefined) {
+          const out = slow(record);
+          if (out !== null) records[i] = out;
+        } else if (plan !== null) records[i] = plan(record);
       }
       return records;
     });

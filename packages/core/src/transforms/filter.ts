@@ -2,6 +2,7 @@ import { compareValues, valueFamily } from "../compare.js";
 import { z } from "../config.js";
 import { defineTransform } from "../define.js";
 import type { Value } from "../value.js";
+import { isPlainUtcTimestamp, parseSimpleDecimal } from "./numbers.js";
 import { compilePath, pathProblem } from "./path.js";
 import { compileRegex, regexProblem } from "./regex.js";
 import { named } from "./shared.js";
@@ -78,16 +79,10 @@ export type FilterTransformConfig = FilterPredicate;
 
 type Test = (record: Value) => boolean;
 
-const FAST_NUMBER = /^-?\d{1,15}(?:\.\d*)?$|^-?\.\d+$/;
-
 /** The exact JS number for a numeric value when it has at most 15 significant digits. */
-function fastNumber(value: Value): number | undefined {
+function fastNumber(value: Value | undefined): number | undefined {
   if (typeof value === "number") return value;
-  if (typeof value === "string" && value.length <= 16 && FAST_NUMBER.test(value)) {
-    const digits = value.replace(/[-.]/g, "").replace(/^0+/, "");
-    if (digits.length <= 15) return Number(value);
-  }
-  return undefined;
+  return typeof value === "string" ? parseSimpleDecimal(value) : undefined;
 }
 
 /**
@@ -108,6 +103,16 @@ function compileOrder(expected: Value): (actual: Value | undefined) => number | 
       }
       if (typeof actual !== "number" && typeof actual !== "string") return undefined;
       return valueFamily(actual) === "number" ? compareValues(actual, expected) : undefined;
+    };
+  }
+  if (typeof expected === "string" && isPlainUtcTimestamp(expected)) {
+    // Same-width UTC timestamps order as plain strings; anything else takes the general path.
+    return (actual) => {
+      if (typeof actual === "string" && isPlainUtcTimestamp(actual)) {
+        return actual === expected ? 0 : actual < expected ? -1 : 1;
+      }
+      if (actual === undefined || actual === null) return undefined;
+      return valueFamily(actual) === family ? compareValues(actual, expected) : undefined;
     };
   }
   return (actual) => {

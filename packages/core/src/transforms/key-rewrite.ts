@@ -1,4 +1,5 @@
 import type { Value } from "../value.js";
+import { compileBuilder, keysOf, type RecordBuilder, ShapeMemo } from "./shape.js";
 import type { Row } from "./shared.js";
 import { BoundedCache, hasField, transformError, writeField } from "./shared.js";
 
@@ -92,10 +93,53 @@ export function compileKeyRewriter(options: KeyRewriteOptions): (value: Value) =
     return Array.isArray(value) ? rewriteArray(value) : rewriteObject(value as Row);
   };
 
+  /** The builder for a flat record's key sequence (null: no key changes), found once per shape. */
+  const planFor = (record: Row): RecordBuilder | null => {
+    const pairs: [string, string][] = [];
+    const used = new Set<string>();
+    let changed = false;
+    for (const key of keysOf(record)) {
+      let name = rename(key);
+      if (used.has(name)) {
+        if (onCollision === "error") {
+          throw transformError(
+            type,
+            `two keys become \`${name}\` (the second is \`${key}\`); a key collision would lose a value`,
+            options.collisionHint,
+          );
+        }
+        let n = 2;
+        while (used.has(`${name}_${n}`)) n++;
+        name = `${name}_${n}`;
+      }
+      used.add(name);
+      if (name !== key) changed = true;
+      pairs.push([name, key]);
+    }
+    return changed ? compileBuilder(pairs) : null;
+  };
+
+  const memo = new ShapeMemo<RecordBuilder | null>();
   return (value) => {
     if (typeof value !== "object" || value === null) return value;
     // A top-level array is a record too; its elements are only visited when recursive.
     if (Array.isArray(value)) return recursive ? rewriteArray(value) : value;
-    return rewriteObject(value as Row);
+    const record = value as Row;
+    const plan = memo.find(record, recursive);
+    if (plan !== undefined) return plan === null ? record : plan(record);
+    if (memo.learning && (!recursive || isFlat(record))) {
+      const built = planFor(record);
+      memo.remember(record, built);
+      return built === null ? record : built(record);
+    }
+    return rewriteObject(record);
   };
+}
+
+function isFlat(record: Row): boolean {
+  for (const key in record) {
+    const value = record[key];
+    if (typeof value === "object" && value !== null) return false;
+  }
+  return true;
 }
