@@ -1,4 +1,4 @@
-import { secret, z } from "faucet-core";
+import { secret, type Value, z } from "faucet-core";
 
 /**
  * The config blocks every faucet HTTP connector shares, in the Rust faucet-stream shapes:
@@ -74,7 +74,7 @@ const TokenEndpointAuth = z.strictObject({
       .describe("HTTP method of the token request"),
     headers: secret(headerMap).optional().describe("Headers sent with the token request (treated as secret)"),
     body: z
-      .json()
+      .custom<Value>((value) => value !== undefined)
       .optional()
       .describe("Body of the token request; fields named like password, secret, token or key are redacted"),
     encoding: z

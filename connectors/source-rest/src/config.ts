@@ -164,6 +164,9 @@ export type ReplicationBindConfig = z.output<typeof ReplicationBindConfig>;
 
 const queryValue = z.union([z.string(), z.number(), z.boolean()]);
 
+/** Any JSON value. (`z.json()` would work too, but its recursive `$ref` hides descriptions from docs.) */
+const jsonValue = z.custom<Value>((value) => value !== undefined);
+
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 
 /**
@@ -200,7 +203,7 @@ export const RestSourceConfig = z
       .record(z.string(), z.array(z.string()))
       .default({})
       .describe('Repeated query parameters, the Rust spelling: `{ "expand[]": [a, b] }`'),
-    body: z.json().optional().describe("JSON request body (POST search APIs, GraphQL over REST)"),
+    body: jsonValue.optional().describe("JSON request body (POST search APIs, GraphQL over REST)"),
     auth: AuthConfig.optional(),
     tls: TlsConfig.optional(),
     ...httpResilienceFields,
@@ -219,8 +222,8 @@ export const RestSourceConfig = z
       .describe("How bodies are read: `json`, `jsonl` (one JSON value per line) or `csv`"),
     csv_delimiter: z
       .union([z.string().length(1), z.number().int().min(1).max(127)])
-      .transform((d) => (typeof d === "number" ? String.fromCharCode(d) : d))
       .default(",")
+      .transform((d) => (typeof d === "number" ? String.fromCharCode(d) : d))
       .describe("CSV field delimiter: one character (the Rust byte value, e.g. 59, works too)"),
     csv_has_headers: z
       .boolean()
@@ -232,14 +235,13 @@ export const RestSourceConfig = z
       .min(1)
       .optional()
       .describe("Record field (dotted path allowed) whose value only grows, e.g. `updated_at`; enables bookmarks"),
-    start_replication_value: z
-      .json()
+    start_replication_value: jsonValue
       .optional()
       .describe("Bookmark used when no state is stored yet: only records newer than it are read"),
     state_key: z.string().min(1).optional().describe("Key the bookmark is stored under in the state store"),
     replication_bind: ReplicationBindConfig.optional(),
     partitions: z
-      .array(z.record(z.string(), z.json()))
+      .array(z.record(z.string(), jsonValue))
       .default([])
       .describe("Run the same request once per context, e.g. `[{owner: a, repo: b}]`; each keeps its own bookmark"),
     partition_concurrency: z
