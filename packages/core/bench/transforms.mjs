@@ -32,7 +32,6 @@ const TAGS = ["alpha", "beta", "gamma", "delta", "epsilon"];
 
 // The raw rows are made once; each page then splits them into fresh strings and builds new
 // objects, as a CSV parser does, so the generation cost stays small and steady.
-const FIELDS = ["id", "first_name", "country", "amount", "created_at", "active", "attributes"];
 const LINES = new Array(TOTAL);
 {
   let seed = 42;
@@ -78,6 +77,7 @@ const CHAIN = [
   { type: "cast", config: { fields: { id: "int", amount: "float", active: "bool" } } },
   { type: "value_case", config: { fields: ["country"], mode: "lower" } },
   { type: "filter", config: { path: "amount", op: "gte", value: 2 } },
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a faucet run-time reference, not a template
   { type: "set", config: { values: { source: "bench", loaded_at: "${now.iso}" } } },
   { type: "coalesce", config: { field: "region", default: "unknown" } },
   { type: "redact", config: { fields: ["name"] } },
@@ -191,5 +191,7 @@ if (process.env.FAUCET_BENCH_EACH !== "0") {
     ...specs.map((spec) => ({ stages: createTransforms([spec]) })),
   ]);
   const [alone, ...each] = results;
-  specs.forEach((spec, i) => line(`  ${spec.type} ${JSON.stringify(spec.config).slice(0, 32)}`, each[i], alone));
+  for (let i = 0; i < specs.length; i++) {
+    line(`  ${specs[i].type} ${JSON.stringify(specs[i].config).slice(0, 32)}`, each[i], alone);
+  }
 }

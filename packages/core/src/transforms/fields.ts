@@ -1,6 +1,7 @@
 import { z } from "../config.js";
 import { defineTransform } from "../define.js";
 import type { Value } from "../value.js";
+import * as code from "./codegen.js";
 import { compileBuilder, keysOf, type RecordBuilder, ShapeMemo } from "./shape.js";
 import type { Row } from "./shared.js";
 import {
@@ -106,22 +107,12 @@ export const redactDefinition = defineTransform({
   description: "Overwrite the listed fields with a mask value (default `***`).",
   config: RedactConfig,
   create: ({ fields, mask }) => {
-    const keys = [...new Set(fields)];
-    const risky = keys.map(isRiskyKey);
     const shared = typeof mask !== "object" || mask === null;
-    return named("redact", (records) => {
-      for (let i = 0; i < records.length; i++) {
-        const record = records[i] as Value;
-        if (!isPlainObject(record)) continue;
-        for (let f = 0; f < keys.length; f++) {
-          const key = keys[f] as string;
-          if (readField(record, key, risky[f] as boolean) !== undefined) {
-            writeField(record, key, shared ? (mask as Value) : cloneValue(mask as Value));
-          }
-        }
-      }
-      return records;
-    });
+    const value = shared ? "H.mask" : "H.clone(H.mask)";
+    const body = [...new Set(fields)]
+      .map((key) => `if (${code.readField(key)} !== undefined) { ${code.writeField(key, value)} }`)
+      .join("\n");
+    return code.compileRecordLoop("redact", body, { mask, clone: cloneValue });
   },
 });
 
@@ -252,32 +243,24 @@ export const coalesceDefinition = defineTransform({
   description: "Fill a missing/null field from a default or first non-null fallback key.",
   config: CoalesceConfig,
   create: (config) => {
-    const field = config.field;
-    const riskyField = isRiskyKey(field);
-    const fallback = config.default;
-    const shared = fallback === undefined || typeof fallback !== "object" || fallback === null;
-    const from = config.from;
-    const riskyFrom = from.map(isRiskyKey);
+    const { field, from } = config;
     const emptyIsNull = config.treat_empty_string_as_null;
-    const nullish = (value: Value | undefined) =>
-      value === undefined || value === null || (emptyIsNull && value === "");
-    return named("coalesce", (records) => {
-      for (let i = 0; i < records.length; i++) {
-        const record = records[i] as Value;
-        if (!isPlainObject(record) || !nullish(readField(record, field, riskyField))) continue;
-        if (fallback !== undefined) {
-          writeField(record, field, shared ? fallback : cloneValue(fallback));
-          continue;
-        }
-        for (let f = 0; f < from.length; f++) {
-          const value = readField(record, from[f] as string, riskyFrom[f] as boolean);
-          if (!nullish(value)) {
-            writeField(record, field, cloneValue(value as Value));
-            break;
-          }
-        }
-      }
-      return records;
-    });
+    const nullish = (v: string) => `(${v} === undefined || ${v} === null${emptyIsNull ? ` || ${v} === ""` : ""})`;
+    let fill: string;
+    if (config.default !== undefined) {
+      const shared = typeof config.default !== "object" || config.default === null;
+      fill = code.writeField(field, shared ? "H.fallback" : "H.clone(H.fallback)");
+    } else {
+      // The first fallback field that is present and not null wins.
+      fill = from
+        .map(
+          (source) =>
+            `{ const f = ${code.readField(source)}; if (!${nullish("f")}) { ${code.writeField(field, "H.clone(f)")} break fill; } }`,
+        )
+        .join("\n");
+      fill = `fill: { ${fill} }`;
+    }
+    const body = `{ const v = ${code.readField(field)}; if (${nullish("v")}) { ${fill} } }`;
+    return code.compileRecordLoop("coalesce", body, { fallback: config.default, clone: cloneValue });
   },
 });

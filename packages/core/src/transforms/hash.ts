@@ -1,8 +1,8 @@
 import * as crypto from "node:crypto";
 import { secret, z } from "../config.js";
 import { defineTransform } from "../define.js";
-import type { Value } from "../value.js";
-import { BoundedCache, isPlainObject, isRiskyKey, named, readField, writeField } from "./shared.js";
+import * as code from "./codegen.js";
+import { BoundedCache } from "./shared.js";
 import { canonicalJson } from "./values.js";
 
 export const HashConfig = z
@@ -51,7 +51,6 @@ export const hashDefinition = defineTransform({
   config: HashConfig,
   create: ({ fields, encoding, salt, into }) => {
     const keys = [...new Set(fields)];
-    const risky = keys.map(isRiskyKey);
     const prefix = salt ?? "";
     const cache = new BoundedCache<string>(4_096);
     const hashOf = (text: string): string => {
@@ -62,18 +61,12 @@ export const hashDefinition = defineTransform({
       }
       return out;
     };
-    return named("hash", (records) => {
-      for (let i = 0; i < records.length; i++) {
-        const record = records[i] as Value;
-        if (!isPlainObject(record)) continue;
-        for (let f = 0; f < keys.length; f++) {
-          const key = keys[f] as string;
-          const value = readField(record, key, risky[f] as boolean);
-          if (value === undefined || value === null) continue;
-          writeField(record, into ?? key, hashOf(typeof value === "string" ? value : canonicalJson(value)));
-        }
-      }
-      return records;
-    });
+    const body = keys
+      .map(
+        (key) => `{ const v = ${code.readField(key)};
+    if (v !== undefined && v !== null) { ${code.writeField(into ?? key, 'H.hash(typeof v === "string" ? v : H.canonical(v))')} } }`,
+      )
+      .join("\n");
+    return code.compileRecordLoop("hash", body, { hash: hashOf, canonical: canonicalJson });
   },
 });

@@ -3,7 +3,8 @@ import { z } from "../config.js";
 import { defineTransform } from "../define.js";
 import type { TransformContext } from "../transform.js";
 import type { Value } from "../value.js";
-import { cloneValue, isPlainObject, isRiskyKey, named, writeField } from "./shared.js";
+import * as code from "./codegen.js";
+import { cloneValue, isPlainObject, named, writeField } from "./shared.js";
 
 /**
  * The run-time references a `set` value may contain, as `${name}`. They are fixed for a whole
@@ -172,24 +173,19 @@ export const setDefinition = defineTransform({
     const raw = keys.map((key) => values[key] as Value);
     const dynamic = raw.map(hasTemplates);
     const anyDynamic = dynamic.some(Boolean);
-    const risky = keys.some(isRiskyKey);
     // Values resolved for the current page: references are fixed per run (page.index per page).
     const resolved = raw.slice();
-    const composite = raw.map((value) => typeof value === "object" && value !== null);
+    const body = keys
+      .map((key, k) => {
+        const composite = typeof raw[k] === "object" && raw[k] !== null;
+        return code.writeField(key, composite ? `H.clone(H.values[${k}])` : `H.values[${k}]`);
+      })
+      .join("\n");
+    const loop = code.compileRecordLoop("set", body, { values: resolved, clone: cloneValue });
+    if (!anyDynamic) return loop;
     return named("set", (records, ctx) => {
-      if (anyDynamic) {
-        for (let k = 0; k < keys.length; k++) if (dynamic[k]) resolved[k] = renderValue(raw[k] as Value, ctx);
-      }
-      for (let i = 0; i < records.length; i++) {
-        const record = records[i] as Value;
-        if (!isPlainObject(record)) continue;
-        for (let k = 0; k < keys.length; k++) {
-          const value = composite[k] ? cloneValue(resolved[k] as Value) : (resolved[k] as Value);
-          if (risky) writeField(record, keys[k] as string, value);
-          else record[keys[k] as string] = value;
-        }
-      }
-      return records;
+      for (let k = 0; k < keys.length; k++) if (dynamic[k]) resolved[k] = renderValue(raw[k] as Value, ctx);
+      return loop(records, ctx);
     });
   },
 });

@@ -1,6 +1,7 @@
 import { z } from "../config.js";
 import { defineTransform } from "../define.js";
 import type { Value } from "../value.js";
+import * as code from "./codegen.js";
 import { parseJsonExact } from "./json.js";
 import type { Row } from "./shared.js";
 import { isPlainObject, isRiskyKey, named, readField, transformError, writeField } from "./shared.js";
@@ -44,20 +45,13 @@ function recaseValue(text: string, mode: (typeof VALUE_CASE_MODES)[number]): str
 
 /** Applies `change` to each listed field that holds a string, in place. */
 function mapStringFields(type: string, fields: string[], change: (text: string) => string) {
-  const keys = [...new Set(fields)];
-  const risky = keys.map(isRiskyKey);
-  return named(type, (records) => {
-    for (let i = 0; i < records.length; i++) {
-      const record = records[i] as Value;
-      if (!isPlainObject(record)) continue;
-      for (let f = 0; f < keys.length; f++) {
-        const key = keys[f] as string;
-        const value = readField(record, key, risky[f] as boolean);
-        if (typeof value === "string") writeField(record, key, change(value));
-      }
-    }
-    return records;
-  });
+  const body = [...new Set(fields)]
+    .map(
+      (key) =>
+        `{ const v = ${code.readField(key)}; if (typeof v === "string") { ${code.writeField(key, "H.change(v)")} } }`,
+    )
+    .join("\n");
+  return code.compileRecordLoop(type, body, { change });
 }
 
 export const valueCaseDefinition = defineTransform({
@@ -122,19 +116,9 @@ export const joinDefinition = defineTransform({
 
 /** Writes `change(value)` to `into` (or back to `field`); `undefined` from `change` means leave it. */
 function mapField(type: string, field: string, into: string | undefined, change: (value: Value) => Value | undefined) {
-  const risky = isRiskyKey(field);
-  const target = into ?? field;
-  return named(type, (records) => {
-    for (let i = 0; i < records.length; i++) {
-      const record = records[i] as Value;
-      if (!isPlainObject(record)) continue;
-      const value = readField(record, field, risky);
-      if (value === undefined) continue;
-      const changed = change(value);
-      if (changed !== undefined) writeField(record, target, changed);
-    }
-    return records;
-  });
+  const body = `{ const v = ${code.readField(field)};
+    if (v !== undefined) { const c = H.change(v); if (c !== undefined) { ${code.writeField(into ?? field, "c")} } } }`;
+  return code.compileRecordLoop(type, body, { change });
 }
 
 // ── json_parse / json_encode ───────────────────────────────────────────────────────────────────
@@ -215,20 +199,13 @@ export const jsonEncodeDefinition = defineTransform({
   description: "Serialize a nested field to a JSON string (inverse of json_parse).",
   config: JsonEncodeConfig,
   create: ({ fields }) => {
-    const keys = [...new Set(fields)];
-    const risky = keys.map(isRiskyKey);
-    return named("json_encode", (records) => {
-      for (let i = 0; i < records.length; i++) {
-        const record = records[i] as Value;
-        if (!isPlainObject(record)) continue;
-        for (let f = 0; f < keys.length; f++) {
-          const key = keys[f] as string;
-          const value = readField(record, key, risky[f] as boolean);
-          if (typeof value === "object" && value !== null) writeField(record, key, JSON.stringify(value));
-        }
-      }
-      return records;
-    });
+    const body = [...new Set(fields)]
+      .map(
+        (key) =>
+          `{ const v = ${code.readField(key)}; if (typeof v === "object" && v !== null) { ${code.writeField(key, "JSON.stringify(v)")} } }`,
+      )
+      .join("\n");
+    return code.compileRecordLoop("json_encode", body, {});
   },
 });
 
