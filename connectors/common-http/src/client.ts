@@ -3,7 +3,7 @@ import type { Dispatcher } from "undici";
 import { createAgent } from "./agent.js";
 import { createAuthProvider } from "./auth/index.js";
 import type { AuthConfig, TlsConfig } from "./config.js";
-import { headerValue, type RequestSite, statusError, transportError } from "./errors.js";
+import { gaveUp, headerValue, type RequestSite, statusError, tooLongToWait, transportError } from "./errors.js";
 import { ConcurrencyLimit, TokenBucket } from "./limits.js";
 import { DEFAULT_HTTP_RETRY, type HttpRetryOptions, retryDelayMs } from "./retry.js";
 import type { AuthProvider, AuthTarget, HttpRequest, HttpResponse, QueryPairs, ResponseHeaders } from "./types.js";
@@ -294,40 +294,6 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   return new HttpClient(options);
 }
 
-/** The resilience and transport keys of an HTTP connector's config, as parsed. */
-export interface HttpConnectorConfig {
-  timeout: number;
-  max_retries: number;
-  retry_backoff: number;
-  rate_limit?: number | undefined;
-  concurrency?: number | undefined;
-  auth?: AuthConfig | undefined;
-  tls?: TlsConfig | undefined;
-  headers?: Record<string, string> | undefined;
-}
-
-/**
- * Turns the snake_case config keys (seconds) into {@link HttpClientOptions} (milliseconds).
- *
- * @example
- * new HttpClient(httpClientOptions(config, { connector: "source-rest", baseUrl: config.base_url }));
- */
-export function httpClientOptions(
-  config: HttpConnectorConfig,
-  extra: Omit<HttpClientOptions, "timeoutMs" | "retry" | "rateLimit" | "auth" | "tls">,
-): HttpClientOptions {
-  return {
-    headers: config.headers,
-    ...extra,
-    timeoutMs: config.timeout * 1000,
-    retry: { maxRetries: config.max_retries, backoffMs: config.retry_backoff * 1000 },
-    rateLimit: config.rate_limit,
-    concurrency: extra.concurrency ?? config.concurrency,
-    auth: config.auth,
-    tls: config.tls,
-  };
-}
-
 function createResponse(status: number, headers: ResponseHeaders, url: string, body: Buffer): HttpResponse {
   let text: string | undefined;
   return {
@@ -368,29 +334,4 @@ function parseBaseUrl(url: string, connector: string): URL {
       hint: "write it like https://api.example.com/v1",
     });
   }
-}
-
-function gaveUp(error: FaucetError, attempts: number): FaucetError {
-  return new FaucetError(error.kind, `${error.detail} (gave up after ${attempts} attempts)`, {
-    cause: error,
-    retryable: error.retryable,
-    ...(error.connector ? { connector: error.connector } : {}),
-    ...(error.hint ? { hint: error.hint } : {}),
-    ...(error.status === undefined ? {} : { status: error.status }),
-    ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
-  });
-}
-
-function tooLongToWait(error: FaucetError, maxMs: number): FaucetError {
-  return new FaucetError(
-    "rate_limited",
-    `${error.detail}; the server asked to wait ${Math.round((error.retryAfterMs ?? 0) / 1000)} s, more than the ${Math.round(maxMs / 1000)} s faucet waits`,
-    {
-      cause: error,
-      retryable: false,
-      ...(error.connector ? { connector: error.connector } : {}),
-      ...(error.status === undefined ? {} : { status: error.status }),
-      hint: "run again later, or lower `rate_limit`",
-    },
-  );
 }

@@ -188,3 +188,30 @@ export function bodyExcerpt(body: string, contentType?: string): string {
   const flat = head.replace(/\s+/g, " ").trim();
   return flat.length > EXCERPT_LENGTH ? `${flat.slice(0, EXCERPT_LENGTH)}…` : flat;
 }
+
+/** The last error of a request that was retried, saying how many attempts were made. */
+export function gaveUp(error: FaucetError, attempts: number): FaucetError {
+  return new FaucetError(error.kind, `${error.detail} (gave up after ${attempts} attempts)`, {
+    cause: error,
+    retryable: error.retryable,
+    ...(error.connector ? { connector: error.connector } : {}),
+    ...(error.hint ? { hint: error.hint } : {}),
+    ...(error.status === undefined ? {} : { status: error.status }),
+    ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+  });
+}
+
+/** A `Retry-After` longer than the client waits: fail now, not in an hour. */
+export function tooLongToWait(error: FaucetError, maxMs: number): FaucetError {
+  return new FaucetError(
+    "rate_limited",
+    `${error.detail}; the server asked to wait ${Math.round((error.retryAfterMs ?? 0) / 1000)} s, more than the ${Math.round(maxMs / 1000)} s faucet waits`,
+    {
+      cause: error,
+      retryable: false,
+      ...(error.connector ? { connector: error.connector } : {}),
+      ...(error.status === undefined ? {} : { status: error.status }),
+      hint: "run again later, or lower `rate_limit`",
+    },
+  );
+}

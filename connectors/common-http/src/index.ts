@@ -41,15 +41,17 @@ export {
   noAuth,
   registerAuthSecrets,
 } from "./auth/index.js";
-export type { HttpClientOptions, HttpClientStats, HttpConnectorConfig } from "./client.js";
-export { createHttpClient, HttpClient, httpClientOptions } from "./client.js";
+export type { HttpClientOptions, HttpClientStats } from "./client.js";
+export { createHttpClient, HttpClient } from "./client.js";
 export { AuthConfig, httpResilienceFields, TlsConfig } from "./config.js";
 export type { RequestSite, StatusErrorInput } from "./errors.js";
-export { bodyExcerpt, errorCode, headerValue, statusError, transportError } from "./errors.js";
+export { bodyExcerpt, errorCode, gaveUp, headerValue, statusError, tooLongToWait, transportError } from "./errors.js";
 export { parseJson, parseJsonResponse } from "./json.js";
 export type { JsonPath } from "./json-path.js";
 export { compileJsonPath } from "./json-path.js";
 export { ConcurrencyLimit, TokenBucket } from "./limits.js";
+export type { HttpConnectorConfig } from "./options.js";
+export { httpClientOptions } from "./options.js";
 export type { HttpRetryOptions } from "./retry.js";
 export { DEFAULT_HTTP_RETRY, parseRetryAfter, retryDelayMs } from "./retry.js";
 export type {

@@ -232,7 +232,7 @@ export class RestSource implements Source {
           signal: ctx.signal,
           tolerate: this.config.tolerated_http_errors,
         });
-        this.#extract(response);
+        if (response.status >= 200 && response.status < 300) this.#extract(response);
       },
       "check base_url, path, auth and records_path",
     );

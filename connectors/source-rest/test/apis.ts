@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { RestSource, type RestSourceConfigInput } from "faucet-source-rest";
-import { afterEach } from "vitest";
+import { afterEach, vi } from "vitest";
 import {
   captureLogger,
   type Handler,
@@ -27,6 +27,9 @@ export function items(count: number, from = 1): Item[] {
 export function item(id: number): Item {
   return { id, name: `item ${id}`, updated_at: new Date(Date.UTC(2024, 0, 1) + id * 60_000).toISOString() };
 }
+
+// Every test here ends in seconds; a bound well below the global one turns a hang into a failure fast.
+vi.setConfig({ testTimeout: 20_000, hookTimeout: 20_000 });
 
 const servers: TestServer[] = [];
 const sources: RestSource[] = [];

@@ -254,7 +254,21 @@ describe("cursor_in_body and next_link_in_body", () => {
   });
 });
 
-describe("max_pages and records_path", () => {
+describe("max_pages, request_delay and records_path", () => {
+  it("request_delay spaces the pages of a partition", async () => {
+    const server = await serve(repeatsLastPage(items(30), 10));
+    const s = source({
+      base_url: server.url,
+      records_path: "$.results",
+      request_delay: 0.05,
+      pagination: { type: "page_number" },
+    });
+    expect(ids((await readAll(s)).records)).toEqual(range(30));
+    const times = server.requests.map((r) => r.at);
+    for (let i = 1; i < times.length; i++)
+      expect((times[i] as number) - (times[i - 1] as number)).toBeGreaterThanOrEqual(48);
+  });
+
   it("max_pages stops early and says more pages remain; no cap by default", async () => {
     const server = await serve(repeatsLastPage(items(100), 10));
     const capped = source({
