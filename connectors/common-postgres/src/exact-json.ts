@@ -13,13 +13,24 @@ const NUMBER_PARTS = /^(-?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
  * @example
  * parseJsonExact('{"id": 12345678901234567890, "x": 1.5}'); // { id: "12345678901234567890", x: 1.5 }
  */
-export function parseJsonExact(text: string): Value {
+export function parseJsonExact(text: string, onLossy?: (token: string) => void): Value {
   if (!MAYBE_LOSSY.test(text)) return JSON.parse(text) as Value;
-  return JSON.parse(quoteLossyNumbers(text)) as Value;
+  return JSON.parse(quoteLossyNumbers(text, onLossy)) as Value;
+}
+
+/** Thrown by a JSON parser set to fail on numbers a double cannot hold. */
+export class LossyNumberError extends Error {
+  override readonly name = "LossyNumberError";
+  readonly token: string;
+
+  constructor(token: string) {
+    super(`the JSON number ${token.length > 40 ? `${token.slice(0, 40)}…` : token} has no exact double`);
+    this.token = token;
+  }
 }
 
 /** Wraps every lossy number literal outside strings in quotes. */
-function quoteLossyNumbers(text: string): string {
+function quoteLossyNumbers(text: string, onLossy: ((token: string) => void) | undefined): string {
   let out = "";
   let last = 0;
   let i = 0;
@@ -47,6 +58,7 @@ function quoteLossyNumbers(text: string): string {
       }
       const token = text.slice(start, i);
       if (isLossy(token)) {
+        onLossy?.(token);
         out += `${text.slice(last, start)}"${token}"`;
         last = i;
       }

@@ -25,11 +25,11 @@ export {
 } from "./config.js";
 export type { PgErrorFields } from "./errors.js";
 export { connectError, queryError } from "./errors.js";
-export { isLossy, parseJsonExact } from "./exact-json.js";
+export { isLossy, LossyNumberError, parseJsonExact } from "./exact-json.js";
 export type { PostgresPoolOptions } from "./pool.js";
 export { PostgresPool } from "./pool.js";
 export { qualifiedName, quoteIdent, quoteLiteral, splitQualifiedName } from "./quote.js";
-export type { TextParser, TypeRow } from "./read-types.js";
+export type { JsonBigNumbers, TextParser, TypeRow } from "./read-types.js";
 export { jsonSchemaForType, OID, parseArray, SESSION_OPTIONS, TYPE_QUERY, TypeRegistry } from "./read-types.js";
 export type { ColumnType, TextSerializer } from "./write-types.js";
 export { arrayLiteral, copyEscape, serializerFor, ValueError } from "./write-types.js";

@@ -4,7 +4,7 @@ import { type ErrorKind, FaucetError, type Logger, registerSecret, silentLogger 
 import type { Pool, PoolClient, QueryResult, QueryResultRow } from "pg";
 import { type ConnectionConfig, type ResolvedConnection, resolveConnection } from "./config.js";
 import { connectError, queryError } from "./errors.js";
-import { SESSION_OPTIONS, TYPE_QUERY, TypeRegistry, type TypeRow } from "./read-types.js";
+import { type JsonBigNumbers, SESSION_OPTIONS, TYPE_QUERY, TypeRegistry, type TypeRow } from "./read-types.js";
 
 /** Options of {@link PostgresPool}. */
 export interface PostgresPoolOptions {
@@ -13,6 +13,10 @@ export interface PostgresPoolOptions {
   /** Most connections open at once; default 5. */
   maxConnections?: number;
   logger?: Logger;
+  /** What reading a JSON number a double cannot hold does; default `fail`. */
+  jsonBigNumbers?: JsonBigNumbers;
+  /** Called for each such number read as a string. */
+  onBigNumber?: (token: string) => void;
 }
 
 /**
@@ -27,7 +31,7 @@ export interface PostgresPoolOptions {
  */
 export class PostgresPool {
   readonly target: ResolvedConnection;
-  readonly registry = new TypeRegistry();
+  readonly registry: TypeRegistry;
   readonly connector: string;
   readonly #maxConnections: number;
   readonly #logger: Logger;
@@ -36,6 +40,10 @@ export class PostgresPool {
 
   constructor(config: ConnectionConfig, options: PostgresPoolOptions) {
     this.connector = options.connector;
+    this.registry = new TypeRegistry({
+      ...(options.jsonBigNumbers ? { jsonBigNumbers: options.jsonBigNumbers } : {}),
+      ...(options.onBigNumber ? { onBigNumber: options.onBigNumber } : {}),
+    });
     this.target = resolveConnection(config, options.connector);
     registerSecret(this.target.password);
     this.#maxConnections = options.maxConnections ?? 5;

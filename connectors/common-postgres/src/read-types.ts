@@ -1,5 +1,5 @@
 import type { JsonSchema, Value } from "faucet-core";
-import { parseJsonExact } from "./exact-json.js";
+import { LossyNumberError, parseJsonExact } from "./exact-json.js";
 
 /** Turns one value in Postgres text format into a JSON value. */
 export type TextParser = (text: string) => Value;
@@ -60,7 +60,8 @@ const timestamp: TextParser = (text) =>
     : text;
 const bytea: TextParser = (text) =>
   text.startsWith("\\x") ? Buffer.from(text.slice(2), "hex").toString("base64") : text;
-const json: TextParser = (text) => parseJsonExact(text);
+/** What a JSON parser does with a number a double cannot hold exactly. */
+export type JsonBigNumbers = "fail" | "string";
 
 /** Parsers of the scalar types that are not plain strings, by OID. */
 const SCALAR_PARSERS = new Map<number, TextParser>([
@@ -70,12 +71,10 @@ const SCALAR_PARSERS = new Map<number, TextParser>([
   [OID.int2, int],
   [OID.int4, int],
   [OID.oid, int],
-  [OID.json, json],
   [OID.float4, float],
   [OID.float8, float],
   [OID.timestamp, timestamp],
   [OID.timestamptz, timestamptz],
-  [OID.jsonb, json],
 ]);
 
 /** Built-in array types: array OID → element OID (the registry adds the rest from pg_type). */
@@ -134,10 +133,24 @@ export class TypeRegistry {
   readonly #arrays = new Map<number, { element: number; delimiter: string }>();
   readonly #domains = new Map<number, number>();
   readonly #cache = new Map<number, TextParser>();
+  readonly #json: TextParser;
   #learnt = false;
 
-  constructor() {
+  /**
+   * `jsonBigNumbers`: a number in a json/jsonb value that a double cannot hold exactly either
+   * fails the read (`fail`, the default, as in the Rust faucet-stream) or becomes a string
+   * holding its exact digits (`string`; `onBigNumber` hears of each one).
+   */
+  constructor(options: { jsonBigNumbers?: JsonBigNumbers; onBigNumber?: (token: string) => void } = {}) {
     for (const [array, element] of BUILTIN_ARRAYS) this.#arrays.set(array, { element, delimiter: "," });
+    const fail = (options.jsonBigNumbers ?? "fail") === "fail";
+    const onBigNumber = options.onBigNumber;
+    this.#json = fail
+      ? (text) =>
+          parseJsonExact(text, (token) => {
+            throw new LossyNumberError(token);
+          })
+      : (text) => parseJsonExact(text, onBigNumber);
   }
 
   /** True once {@link learn} has run. */
@@ -191,6 +204,7 @@ export class TypeRegistry {
 
   #build(oid: number, depth: number): TextParser {
     const base = this.baseOf(oid);
+    if (base === OID.json || base === OID.jsonb) return this.#json;
     const scalar = SCALAR_PARSERS.get(base);
     if (scalar) return scalar;
     const array = this.#arrays.get(base);

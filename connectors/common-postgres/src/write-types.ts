@@ -26,7 +26,7 @@ function scalarText(value: Value): string {
     case "string":
       return value;
     case "number":
-      return String(value);
+      return Object.is(value, -0) ? "-0" : String(value);
     case "boolean":
       return value ? "true" : "false";
     default:

@@ -57,7 +57,8 @@ SELECT a.attname AS name, bt.oid::int AS oid, bt.typcategory AS category,
        CASE WHEN bt.typcategory = 'A' THEN
          (SELECT CASE WHEN e.typtype = 'd' THEN e.typbasetype ELSE e.oid END FROM pg_type e WHERE e.oid = bt.typelem)::int
        END AS "elementOid",
-       format_type(a.atttypid, a.atttypmod) AS "sqlType", format_type(a.atttypid, NULL) AS "castType",
+       format_type(a.atttypid, a.atttypmod) AS "sqlType", CASE a.atttypid WHEN 1560 THEN 'bit varying' WHEN 1561 THEN 'bit varying[]'
+         WHEN 1042 THEN 'bpchar' WHEN 1014 THEN 'bpchar[]' ELSE format_type(a.atttypid, NULL) END AS "castType",
        NOT a.attnotnull AS nullable,
        a.attgenerated <> '' AS generated
 FROM pg_attribute a
@@ -85,7 +86,8 @@ export function copyFromSql(table: TableRef, columns: readonly string[]): string
  * `INSERT … SELECT … FROM unnest($1::text[], …)`: one array parameter per column whatever the
  * row count, so the server parses one short statement. Each element is cast to the column's type
  * without its modifier (an explicit cast to `varchar(3)` or `numeric(5,2)` would truncate or
- * round silently); the assignment to the column then checks the modifier, as COPY does.
+ * round silently); the assignment to the column then checks the modifier, as COPY does. (`bit`
+ * and `character` without a modifier mean length 1, so they are cast to `varbit` and `bpchar`.)
  */
 export function insertUnnestSql(table: TableRef, columns: readonly TargetColumn[]): string {
   const aliases = columns.map((_, i) => `c${i}`);

@@ -43,6 +43,12 @@ export const PostgresSourceConfig = z
       .json()
       .optional()
       .describe("First run only: read rows whose replication_key is >= this value"),
+    json_big_numbers: z
+      .enum(["fail", "string"])
+      .default("fail")
+      .describe(
+        "A number in a json/jsonb column that a double cannot hold exactly: fail the read (default) or read it as a string of its exact digits",
+      ),
     state_key: z
       .string()
       .min(1)

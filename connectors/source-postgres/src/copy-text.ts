@@ -15,12 +15,14 @@ type RowBuilder = (cells: Value[]) => ValueObject;
  * decoder.push(Buffer.from("1\tAda\n2\t\\N\n"), rows); // [{ id: 1, name: "Ada" }, { id: 2, name: null }]
  */
 export class CopyTextDecoder {
+  readonly #names: readonly string[];
   readonly #parsers: readonly TextParser[];
   readonly #build: RowBuilder;
   readonly #cells: Value[];
   #rest: Buffer | undefined;
 
   constructor(names: readonly string[], parsers: readonly TextParser[]) {
+    this.#names = names;
     this.#parsers = parsers;
     this.#build = compileRowBuilder(names);
     this.#cells = new Array<Value>(names.length).fill(null);
@@ -49,20 +51,37 @@ export class CopyTextDecoder {
     const width = cells.length;
     const last = width - 1;
     let pos = 0;
-    while (pos < text.length) {
-      const lineEnd = text.indexOf("\n", pos);
-      for (let col = 0; col < width; col++) {
-        const end = col === last ? lineEnd : text.indexOf("\t", pos);
-        if (end === -1 || end > lineEnd) throw shapeError(width);
-        const raw = text.slice(pos, end);
-        if (raw.length === 2 && raw === "\\N") cells[col] = null;
-        else if (raw.indexOf("\\") === -1) cells[col] = (parsers[col] as TextParser)(raw);
-        else cells[col] = (parsers[col] as TextParser)(unescapeCopy(raw));
-        if (col === last && raw.indexOf("\t") !== -1) throw shapeError(width);
-        pos = end + 1;
+    let col = 0;
+    try {
+      while (pos < text.length) {
+        const lineEnd = text.indexOf("\n", pos);
+        for (col = 0; col < width; col++) {
+          const end = col === last ? lineEnd : text.indexOf("\t", pos);
+          if (end === -1 || end > lineEnd) throw shapeError(width);
+          const raw = text.slice(pos, end);
+          if (raw.length === 2 && raw === "\\N") cells[col] = null;
+          else if (raw.indexOf("\\") === -1) cells[col] = (parsers[col] as TextParser)(raw);
+          else cells[col] = (parsers[col] as TextParser)(unescapeCopy(raw));
+          if (col === last && raw.indexOf("\t") !== -1) throw shapeError(width);
+          pos = end + 1;
+        }
+        out.push(this.#build(cells));
       }
-      out.push(this.#build(cells));
+    } catch (error) {
+      if (error instanceof CellError) throw error;
+      throw new CellError(this.#names[col] ?? `#${col}`, error);
     }
+  }
+}
+
+/** A value the decoder could not turn into JSON, with the column it stood in. */
+export class CellError extends Error {
+  override readonly name = "CellError";
+  readonly column: string;
+
+  constructor(column: string, cause: unknown) {
+    super(`column "${column}": ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.column = column;
   }
 }
 

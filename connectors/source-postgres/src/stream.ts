@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import {
   jsonSchemaForType,
+  LossyNumberError,
   PostgresPool,
   qualifiedName,
   queryError,
@@ -32,7 +33,7 @@ import {
   PostgresSourceConfig,
   type PostgresSourceConfigInput,
 } from "./config.js";
-import { CopyTextDecoder } from "./copy-text.js";
+import { CellError, CopyTextDecoder } from "./copy-text.js";
 import { inlineParams } from "./placeholders.js";
 
 const CONNECTOR = "source-postgres";
@@ -76,10 +77,20 @@ export class PostgresSource implements Source {
     this.config = parseConfig(PostgresSourceConfig, config, { connector: CONNECTOR });
     this.#incremental = incrementalSettings(this.config);
     this.#logger = options.logger ?? silentLogger;
+    let warned = false;
     this.#pool = new PostgresPool(this.config, {
       connector: CONNECTOR,
       maxConnections: this.config.max_connections,
       logger: this.#logger,
+      jsonBigNumbers: this.config.json_big_numbers,
+      onBigNumber: (token) => {
+        if (warned) return;
+        warned = true;
+        this.#logger.warn("a JSON number a double cannot hold was read as a string (json_big_numbers: string)", {
+          connector: CONNECTOR,
+          number: token.slice(0, 40),
+        });
+      },
     });
   }
 
@@ -185,6 +196,16 @@ export class PostgresSource implements Source {
         decoder.end();
       } catch (error) {
         if (FaucetError.is(error)) throw error;
+        if (error instanceof CellError && error.cause instanceof LossyNumberError) {
+          throw new FaucetError("source", `${error.message} (read as a double it would change)`, {
+            connector: CONNECTOR,
+            cause: error,
+            hint: "set json_big_numbers: string to read such numbers as strings of their exact digits",
+          });
+        }
+        if (error instanceof CellError) {
+          throw new FaucetError("source", `could not decode ${error.message}`, { connector: CONNECTOR, cause: error });
+        }
         throw queryError(error, "source", CONNECTOR, "reading the query failed");
       }
       finished = true;

@@ -63,7 +63,7 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "source-postgres",
         '1 year 2 mons 3 days 04:05:06.5'::interval AS span, 'NaN'::float8 AS nan, 1.1::float4 AS f4,
         0.1::float8 AS f8, true AS yes, ''::text AS empty, NULL::text AS nothing, '日本語 ✓'::text AS uni`,
     );
-    const [row] = await fetchAll(new PostgresSource({ connection_url: url, table: "types" }));
+    const [row] = await fetchAll(new PostgresSource({ connection_url: url, table: "types", json_big_numbers: "string" }));
     expect(row).toEqual({
       big: "9223372036854775807",
       small: "-9223372036854775808",
@@ -94,6 +94,14 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "source-postgres",
       nothing: null,
       uni: "日本語 ✓",
     });
+  });
+
+  test("a JSON number a double cannot hold fails the read by default, naming the column", async () => {
+    await sql(url, `DROP TABLE IF EXISTS bigjson; CREATE TABLE bigjson AS SELECT '{"n": 12345678901234567890}'::jsonb AS doc`);
+    const error = await fetchAll(new PostgresSource({ connection_url: url, table: "bigjson" })).catch((e: unknown) => e);
+    expect(FaucetError.is(error, "source")).toBe(true);
+    expect((error as FaucetError).message).toMatch(/column "doc": the JSON number 12345678901234567890 has no exact double/);
+    expect((error as FaucetError).hint).toMatch(/json_big_numbers: string/);
   });
 
   test("text with tabs, newlines, backslashes and quotes survives COPY decoding", async () => {
