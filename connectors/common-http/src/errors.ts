@@ -82,23 +82,31 @@ export function transportError(error: unknown, site: RequestSite): FaucetError {
     });
   }
   if (CONNECTION_CODES.has(code)) {
-    return new FaucetError("connection", `${where}: could not connect or the connection dropped: ${text} (${code})`, {
-      ...options,
-      hint: "check that the server is running and reachable from here",
-    });
+    return new FaucetError(
+      "connection",
+      `${where}: could not connect or the connection dropped: ${withCode(text, code)}`,
+      {
+        ...options,
+        hint: "check that the server is running and reachable from here",
+      },
+    );
   }
   if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(code)) {
-    return new FaucetError("http", `${where}: TLS handshake failed: ${text} (${code})`, {
+    return new FaucetError("http", `${where}: TLS handshake failed: ${withCode(text, code)}`, {
       ...options,
       retryable: false,
       hint: "set `tls.ca_cert` to trust a private CA, or fix the server certificate",
     });
   }
-  return new FaucetError("http", `${where} failed: ${text}${code ? ` (${code})` : ""}`, {
+  return new FaucetError("http", `${where} failed: ${withCode(text, code)}`, {
     ...options,
     retryable: false,
     hint: "the server answered with something that is not valid HTTP; check the URL and port",
   });
+}
+
+function withCode(text: string, code: string): string {
+  return code && !text.includes(code) ? `${text} (${code})` : text;
 }
 
 /** What {@link statusError} needs from a response. */
