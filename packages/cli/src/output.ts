@@ -90,7 +90,7 @@ export const status = {
   /** Replaces the status line. */
   show(text: string): void {
     if (!process.stderr.isTTY) return;
-    const width = process.stderr.columns ?? 120;
+    const width = process.stderr.columns || 120;
     process.stderr.write(`\r\x1b[2K${redactSecrets(text).slice(0, Math.max(20, width - 1))}`);
     this.active = true;
   },
