@@ -126,8 +126,7 @@ export class RestSource implements Source {
     const runSignal = signal ?? ctx.signal;
     const plans = this.#plans(ctx);
     const keyed = this.config.partitions.length > 0;
-    const bookmarks: Record<string, Value> =
-      keyed && isValueObject(this.#startBookmark) ? { ...this.#startBookmark } : {};
+    const bookmarks = keyed ? this.#startBookmarks(plans) : {};
     const read = (plan: PartitionPlan, partitionSignal: AbortSignal) =>
       this.#readPartition(plan, this.#startFor(plan, keyed), partitionSignal, logger);
     for await (const { item, value: page } of mergeConcurrent(
@@ -203,6 +202,20 @@ export class RestSource implements Source {
       key: partitionKey(partition as Record<string, Value>),
       context: { ...parent, ...(partition as Record<string, Value>) },
     }));
+  }
+
+  /**
+   * The per-partition bookmark object a keyed run starts from: the stored one (keeping keys of
+   * partitions no longer configured), with every configured partition's start filled in, so a
+   * partition that reads nothing new keeps its place.
+   */
+  #startBookmarks(plans: PartitionPlan[]): Record<string, Value> {
+    const out: Record<string, Value> = isValueObject(this.#startBookmark) ? { ...this.#startBookmark } : {};
+    for (const plan of plans) {
+      const start = this.#startFor(plan, true);
+      if (start !== undefined && out[plan.key] === undefined) out[plan.key] = start;
+    }
+    return out;
   }
 
   /** The bookmark a partition resumes after: stored state, else `start_replication_value`. */

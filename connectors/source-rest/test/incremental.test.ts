@@ -194,6 +194,24 @@ describe("partitions", () => {
     });
   });
 
+  it("a plain bookmark stored before partitions were configured applies to each, and is kept per partition", async () => {
+    const api = ordersApi([1, 2], 5);
+    const server = await serve(api.handler);
+    const s = source({
+      base_url: server.url,
+      path: "/customers/{customer}/orders",
+      records_path: "$.orders",
+      partitions: [{ customer: 1 }, { customer: 2 }],
+      replication_key: "updated_at",
+      pagination: { type: "page_number" },
+    });
+    s.applyStartBookmark(item(1003).updated_at);
+    const { records, bookmarks } = await readAll(s);
+    expect(ids(records)).toEqual([1004, 1005, 2001, 2002, 2003, 2004, 2005]);
+    expect(bookmarks.at(-1)).toEqual({ "customer=1": item(1005).updated_at, "customer=2": item(2005).updated_at });
+    expect(bookmarks[0]).toEqual({ "customer=1": item(1005).updated_at, "customer=2": item(1003).updated_at });
+  });
+
   it("sequential partitions (the default) read in order", async () => {
     const api = ordersApi([7, 8], 6);
     const server = await serve(api.handler);
