@@ -1,6 +1,7 @@
 // Turns results into the console table and the sections of docs/benchmarks.md. Every figure
 // printed comes from a measurement; a tool without figures shows why instead.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { formatMiB, type ScenarioResult, type ToolResult } from "./runner.js";
 
 /** The output of the core micro-benchmark (`bench/src/core.ts`) as the harness captured it. */
@@ -56,7 +57,13 @@ export function consoleTable(result: ScenarioResult): string {
       .trimEnd(),
   );
   lines.splice(1, 0, widths.map((width) => "-".repeat(width)).join("  "));
-  return [`${heading(result)} (${runsText(result)})`, ...lines, ...table.notes].join("\n");
+  return [`${heading(result)} (${runsText(result)})`, ...lines, ...table.notes, loadText(result)].join("\n");
+}
+
+function loadText(result: ScenarioResult): string {
+  if (!result.load) return "";
+  const { start, end } = result.load;
+  return `Load average (1 min) ${start.toFixed(1)} at the start, ${end.toFixed(1)} at the end, on ${availableParallelism()} cores.`;
 }
 
 function runsText(result: ScenarioResult): string {
@@ -74,7 +81,8 @@ export function markdownSection(result: ScenarioResult, machine: string): string
   lines.push(
     `Method: ${runsText(result)}; peak RSS is the largest over the measured runs (whole process tree); ` +
       "check compares each output's row count and canonical content hash with the input's. " +
-      "The faucet speed ratio is the tool's median ÷ faucet's: at least 1.00 means faucet is as fast or faster.",
+      "The faucet speed ratio is the tool's median ÷ faucet's: at least 1.00 means faucet is as fast or faster. " +
+      loadText(result),
     "",
   );
   const table = tableRows(result);

@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, statSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { type Measurement, measure } from "./measure.js";
 import type { Command, Scenario, ScenarioContext, Verification } from "./scenario.js";
@@ -43,6 +44,8 @@ export interface ScenarioResult {
   error?: string;
   expected?: Verification;
   tools: ToolResult[];
+  /** The 1-minute load average when the runs started and ended: other work on the machine skews figures. */
+  load?: { start: number; end: number };
 }
 
 interface Contender {
@@ -75,6 +78,7 @@ export async function runScenario(
   try {
     const contenders = await contendersOf(scenario, ctx);
     const verifier = new CachedVerifier(scenario, ctx);
+    const loadAtStart = loadavg()[0]!;
     const rounds = options.warmups + options.runs;
     for (let round = 0; round < rounds; round++) {
       const measured = round >= options.warmups;
@@ -86,7 +90,8 @@ export async function runScenario(
       }
     }
     for (const contender of contenders) summarize(contender.result);
-    return { ...base, expected, tools: contenders.map((contender) => contender.result) };
+    const load = { start: loadAtStart, end: loadavg()[0]! };
+    return { ...base, expected, tools: contenders.map((contender) => contender.result), load };
   } finally {
     await scenario.teardown?.(ctx);
   }
