@@ -4,6 +4,7 @@
  * `template`, replace `memory.ts` with your system's client, and keep the conformance battery
  * in `test/` passing.
  *
+ * @packageDocumentation
  * @example
  * import { Pipeline } from "faucet-core";
  * import { TemplateSink, TemplateSource } from "faucet-connector-template";
@@ -11,8 +12,6 @@
  * const source = new TemplateSource({ dataset: "orders", replication_key: "id" });
  * const sink = new TemplateSink({ dataset: "orders_copy", write_mode: "upsert", key: ["id"] });
  * const result = await new Pipeline(source, sink).run();
- *
- * @packageDocumentation
  */
 import { defineSink, defineSource } from "faucet-core";
 import { TemplateSinkConfig, TemplateSourceConfig } from "./config.js";

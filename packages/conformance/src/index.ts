@@ -8,6 +8,7 @@
  * {@link ConformanceError} naming the check and what was wrong, for use in your own tests.
  * Suites that need a server use {@link describeWithService}.
  *
+ * @packageDocumentation
  * @example
  * import { testSource } from "faucet-conformance";
  * import { FooSource } from "../src/index.js";
@@ -18,8 +19,6 @@
  *   seed: (records) => fooBackend.replace("orders", records),
  *   failing: { config: { dataset: "missing" }, kind: "source" },
  * });
- *
- * @packageDocumentation
  */
 export type { PreflightOptions } from "./contract-checks.js";
 export {

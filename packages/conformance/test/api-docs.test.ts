@@ -2,6 +2,7 @@
 // must build on their own with every warning treated as an error (`npm run docs` builds the
 // whole site from the root typedoc.json).
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { expect, test } from "vitest";
@@ -62,3 +63,14 @@ test("faucet-core and faucet-conformance document their APIs without a TypeDoc w
   expect(core).not.toMatch(/warning|error/i);
   expect(conformance).not.toMatch(/warning|error/i);
 }, 240_000);
+
+test("their module doc comments come first and tag @packageDocumentation above any @example", () => {
+  for (const dir of ["packages/core", "packages/conformance"]) {
+    const source = readFileSync(`${root}${dir}/src/index.ts`, "utf8");
+    const comment = /^\/\*\*[\s\S]*?\*\//.exec(source)?.[0] ?? "";
+    expect(comment, `${dir}/src/index.ts must open with its module doc comment`).toContain("@packageDocumentation");
+    const example = comment.indexOf("@example");
+    // Inside an @example block TypeDoc prints the tag as part of the code.
+    if (example >= 0) expect(comment.indexOf("@packageDocumentation")).toBeLessThan(example);
+  }
+});

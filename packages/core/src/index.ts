@@ -6,6 +6,7 @@
  * {@link StateStore} only after the sink has them. This package is the only dependency a
  * connector needs: it also re-exports `z` (zod 4) and {@link schemaFor} for config schemas.
  *
+ * @packageDocumentation
  * @example
  * import { Pipeline, type Source, type Sink, type Value } from "faucet-core";
  *
@@ -21,8 +22,6 @@
  *   }
  * }
  * const result = await new Pipeline(new Numbers(), new Print()).run();
- *
- * @packageDocumentation
  */
 export type { CheckProbe, CheckReport, ProbeStatus } from "./check.js";
 export { probe, reportPassed } from "./check.js";
