@@ -174,6 +174,14 @@ class PipelineRun {
         hint: "fix the conditions above or use delivery: at_least_once",
       });
     }
+    if (this.#delivery.mechanism === "atomic_watermark" && this.#options.limit !== undefined) {
+      // A page cut short by the limit has no bookmark of its own, so it could not commit atomically.
+      throw new FaucetError(
+        "config",
+        "limit cannot be combined with delivery: exactly_once (a page cut short by the limit has no bookmark to commit with it)",
+        { hint: "drop the limit, or use delivery: at_least_once for a limited run" },
+      );
+    }
     const userSignal = this.#options.signal;
     const onAbort = () => this.#abort.abort(userSignal?.reason);
     if (userSignal?.aborted) onAbort();

@@ -105,6 +105,17 @@ describe("atomic watermark", () => {
     expect(await opts.stateStore.get("orders")).toEqual({ bookmark: 25, seq: 3 });
   });
 
+  test("a limit is refused before reading: a page it cuts short has no bookmark to commit", async () => {
+    const sink = new WatermarkSink();
+    const source = new CountingSource(25);
+    await expect(new Pipeline(source, sink, { ...(await options()), limit: 15 }).run()).rejects.toMatchObject({
+      kind: "config",
+      message: expect.stringContaining("limit cannot be combined with delivery: exactly_once"),
+    });
+    expect(source.pagesProduced).toBe(0);
+    expect(sink.rows).toEqual([]);
+  });
+
   test("a page without a bookmark is refused rather than written outside the watermark", async () => {
     const sink = new WatermarkSink();
     const source = new CountingSource(5);
