@@ -132,9 +132,9 @@ export async function countRows(report: Reporter, count: CountRows, when: string
   return n;
 }
 
-/** The rows whose `id` equals `id` (compared as text, as a database compares a key column). */
-export function rowsWithId(rows: readonly Value[], id: number): ValueObject[] {
-  return rows.filter((row): row is ValueObject => isValueObject(row) && String(row.id) === String(id));
+/** A row's `id` as text (compared the way a database compares a key column), if it has one. */
+export function idOf(row: Value): string | undefined {
+  return isValueObject(row) && row.id !== undefined ? String(row.id) : undefined;
 }
 
 /** True for a FaucetError from any copy of faucet-core (a duck-typed `instanceof`). */

@@ -18,6 +18,7 @@ import {
   connectorLabel,
   countRows,
   type DestinationOptions,
+  idOf,
   isFaucetErrorLike,
   isSink,
 } from "./fixtures.js";
@@ -226,6 +227,16 @@ export async function assertCancellationFlushes(sink: Sink, options: Cancellatio
       `the run counted ${result.recordsWritten} rows written but ${after - before} are in the destination: ` +
       "the cancel path did not make every counted row durable",
   );
+  if (options.read) {
+    const stored = new Set((await report.step("read()", options.read)).map((row) => idOf(row)));
+    const first = options.firstId ?? 1;
+    const missing: number[] = [];
+    for (let id = first; id < first + result.recordsWritten; id++) if (!stored.has(String(id))) missing.push(id);
+    report.ensure(
+      missing.length === 0,
+      () => `rows counted as written are missing from read(): ids ${missing.join(", ")}`,
+    );
+  }
 }
 
 /** A source that streams `records` in pages of `pageSize` and stops when aborted. */

@@ -7,7 +7,14 @@ import {
   type WriteMode,
 } from "faucet-core";
 import { ConformanceError, type Reporter, reporter, safeJson } from "./failure.js";
-import { conformanceRecords, connectorLabel, countRows, type DestinationOptions, writeAndFlush } from "./fixtures.js";
+import {
+  conformanceRecords,
+  connectorLabel,
+  countRows,
+  type DestinationOptions,
+  idOf,
+  writeAndFlush,
+} from "./fixtures.js";
 
 /** Options of {@link assertIdempotentReplay}. */
 export interface IdempotentReplayOptions extends DestinationOptions {
@@ -296,12 +303,6 @@ async function checkOverwrite(
     replaced === 2,
     () => `after commitOverwrite the destination holds ${replaced} rows, expected exactly 2`,
   );
-}
-
-function idOf(row: Value): string | undefined {
-  return row !== null && typeof row === "object" && !Array.isArray(row) && row.id !== undefined
-    ? String(row.id)
-    : undefined;
 }
 
 /** Options of {@link assertSchemaEvolutionEffective}. */

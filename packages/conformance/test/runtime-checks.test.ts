@@ -54,7 +54,7 @@ describe("assertCancellationFlushes", () => {
   test("passes for a sink that writes at once and for one that buffers until flush()", async () => {
     for (const buffered of [false, true]) {
       const table = new Table();
-      await assertCancellationFlushes(new TableSink(table, { buffered }), { count: table.count });
+      await assertCancellationFlushes(new TableSink(table, { buffered }), { count: table.count, read: table.read });
       expect(table.rows.map((row) => row.id)).toEqual([1, 2, 3]);
     }
   });
@@ -69,6 +69,17 @@ describe("assertCancellationFlushes", () => {
     expect(error.detail).toBe(
       "the run counted 3 rows written but 0 are in the destination: the cancel path did not make every counted row durable",
     );
+  });
+
+  test("with read(), fails for a sink that stores other rows than it counts", async () => {
+    const table = new Table();
+    const error = await failure("assertCancellationFlushes", () =>
+      assertCancellationFlushes(new TableSink(table), {
+        count: table.count,
+        read: () => table.read().map((row) => ({ ...row, id: (row.id as number) + 100 })),
+      }),
+    );
+    expect(error.detail).toBe("rows counted as written are missing from read(): ids 1, 2, 3");
   });
 
   test("fails for a sink whose writes never land", async () => {
