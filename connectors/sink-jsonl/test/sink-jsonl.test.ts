@@ -1,0 +1,194 @@
+// faucet-sink-jsonl: the conformance battery first, then run semantics, compression and bad input.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { testSink } from "faucet-conformance";
+import {
+  FaucetError,
+  MemoryStateStore,
+  Pipeline,
+  parseConfig,
+  type Source,
+  type StreamPage,
+  silentLogger,
+  type Value,
+} from "faucet-core";
+import { definition, JsonlSink, type JsonlSinkInput, serializePage } from "faucet-sink-jsonl";
+import { afterAll, describe, expect, test } from "vitest";
+
+const dir = mkdtempSync(join(tmpdir(), "faucet-sink-jsonl-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const lines = (path: string): Value[] =>
+  existsSync(path)
+    ? readFileSync(path, "utf8")
+        .split("\n")
+        .filter((l) => l !== "")
+        .map((l) => JSON.parse(l) as Value)
+    : [];
+
+const conformance = join(dir, "conformance", "out.jsonl");
+testSink({
+  // Appending, so that every sink of a check adds to the same file.
+  create: (config: JsonlSinkInput) => new JsonlSink(config),
+  config: { path: conformance, append: true },
+  count: () => lines(conformance).length,
+  read: () => lines(conformance),
+  reset: () => rmSync(conformance, { force: true }),
+  failing: {
+    config: { path: join(dir, "blocker", "out.jsonl") },
+    kind: "sink",
+    title: "a parent directory that is a file",
+  },
+});
+writeFileSync(join(dir, "blocker"), "a file where a directory should be");
+
+/** Pages with bookmarks; `fail` makes the source throw after that many pages. */
+function pages(list: Value[][], fail?: number): Source {
+  return {
+    connectorName: () => "source-test",
+    fetchWithContext: async () => list.flat(),
+    async *streamPages(): AsyncGenerator<StreamPage> {
+      for (const [i, records] of list.entries()) {
+        if (fail !== undefined && i >= fail) throw new FaucetError("source", "the source broke");
+        yield { records, bookmark: { page: i + 1 } };
+      }
+    },
+  };
+}
+
+const run = (
+  path: string,
+  list: Value[][],
+  options: { state?: MemoryStateStore; fail?: number; config?: Partial<JsonlSinkInput> } = {},
+) =>
+  new Pipeline(pages(list, options.fail), new JsonlSink({ path, ...options.config }), {
+    logger: silentLogger,
+    name: "jsonl",
+    retry: false,
+    ...(options.state ? { stateStore: options.state } : {}),
+  }).run();
+
+describe("output", () => {
+  test("one JSON value per line, exactly what JSON.stringify gives", async () => {
+    const records: Value[] = [
+      { id: 1, s: 'quote " backslash \\ newline \n tab \t', u: "Zoë 😀 \u2028", n: null, f: 1.5, neg: -0, big: 1e21 },
+      [1, "two", { three: 3 }],
+      "a string",
+      42,
+      null,
+    ];
+    const path = join(dir, "exact.jsonl");
+    await run(path, [records]);
+    expect(readFileSync(path, "utf8")).toBe(`${records.map((r) => JSON.stringify(r)).join("\n")}\n`);
+    expect(serializePage([])).toBe("");
+  });
+
+  test("pretty indents each record", async () => {
+    const path = join(dir, "pretty.jsonl");
+    await run(path, [[{ a: 1 }]], { config: { pretty: true } });
+    expect(readFileSync(path, "utf8")).toBe('{\n  "a": 1\n}\n');
+  });
+
+  test("gzip and zstd by suffix: one member or frame per page, readable by standard tools", async () => {
+    const gz = join(dir, "out.jsonl.gz");
+    await run(gz, [[{ id: 1 }], [{ id: 2 }]]);
+    expect(gunzipSync(readFileSync(gz)).toString()).toBe('{"id":1}\n{"id":2}\n');
+    const zst = join(dir, "out.jsonl.zst");
+    await run(zst, [[{ id: 1 }], [{ id: 2 }]]);
+    const { decompress } = await import("@mongodb-js/zstd");
+    expect((await decompress(readFileSync(zst))).toString()).toBe('{"id":1}\n{"id":2}\n');
+  });
+
+  test("parent directories are created; relative paths resolve against the config file's directory", async () => {
+    const config = parseConfig(definition.config, { path: "nested/deeper/out.jsonl" });
+    const sink = await definition.create(config, { baseDir: dir, logger: silentLogger, pipeline: "t" });
+    await new Pipeline(pages([[{ a: 1 }]]), sink, { logger: silentLogger }).run();
+    expect(lines(join(dir, "nested", "deeper", "out.jsonl"))).toEqual([{ a: 1 }]);
+  });
+});
+
+describe("run semantics", () => {
+  test("a fresh run replaces the file; append: true adds to it", async () => {
+    const path = join(dir, "runs.jsonl");
+    await run(path, [[{ id: 1 }, { id: 2 }]]);
+    await run(path, [[{ id: 3 }]]);
+    expect(lines(path)).toEqual([{ id: 3 }]);
+    await run(path, [[{ id: 4 }]], { config: { append: true } });
+    expect(lines(path)).toEqual([{ id: 3 }, { id: 4 }]);
+  });
+
+  test("a successful run that writes nothing leaves an empty file (a valid empty gzip too)", async () => {
+    const path = join(dir, "empty.jsonl");
+    writeFileSync(path, '{"stale":true}\n');
+    await run(path, [[]]);
+    expect(readFileSync(path, "utf8")).toBe("");
+    const gz = join(dir, "empty.jsonl.gz");
+    await run(gz, []);
+    expect(gunzipSync(readFileSync(gz)).toString()).toBe("");
+  });
+
+  test("a run that resumes from a saved bookmark appends, after trimming a torn last line", async () => {
+    const path = join(dir, "resume.jsonl");
+    const state = new MemoryStateStore();
+    await run(path, [[{ id: 1 }], [{ id: 2 }]], { state });
+    expect(await state.get("jsonl")).toEqual({ page: 2 });
+    // A crash in the middle of a write leaves half a line.
+    writeFileSync(path, `${readFileSync(path, "utf8")}{"id":3,"na`);
+    await run(path, [[{ id: 3 }]], { state });
+    expect(readFileSync(path, "utf8")).toBe('{"id":1}\n{"id":2}\n{"id":3}\n');
+  });
+
+  test("a failing run keeps every page it wrote whole and advances no bookmark past them", async () => {
+    const path = join(dir, "fail.jsonl");
+    const state = new MemoryStateStore();
+    const error = await run(path, [[{ id: 1 }], [{ id: 2 }], [{ id: 3 }]], { state, fail: 2 }).then(
+      () => undefined,
+      (e: unknown) => e as FaucetError,
+    );
+    expect(error?.message).toContain("the source broke");
+    expect(readFileSync(path, "utf8")).toBe('{"id":1}\n{"id":2}\n');
+    expect(await state.get("jsonl")).toEqual({ page: 2 });
+  });
+
+  test("a run that fails before writing anything leaves the previous file untouched", async () => {
+    const path = join(dir, "untouched.jsonl");
+    writeFileSync(path, '{"previous":true}\n');
+    await expect(run(path, [[{ id: 1 }]], { fail: 0 })).rejects.toThrow(/the source broke/);
+    expect(readFileSync(path, "utf8")).toBe('{"previous":true}\n');
+  });
+});
+
+describe("bad input is a clear FaucetError", () => {
+  test("a directory that cannot be created", async () => {
+    const error = await run(join(dir, "blocker", "x", "out.jsonl"), [[{ id: 1 }]]).then(
+      () => undefined,
+      (e: unknown) => e as FaucetError,
+    );
+    expect(error).toBeInstanceOf(FaucetError);
+    expect(error?.kind).toBe("sink");
+    expect(error?.message).toMatch(
+      /could not create the directory for .*blocker\/x\/out\.jsonl: it (already exists and is not a directory|has a parent that is not a directory)/,
+    );
+  });
+
+  test("the path is a directory", async () => {
+    mkdirSync(join(dir, "a-dir"), { recursive: true });
+    await expect(run(join(dir, "a-dir"), [[{ id: 1 }]])).rejects.toThrow(/a-dir: it is a directory, not a file/);
+  });
+
+  test("a value JSON cannot hold names the record", async () => {
+    const sink = new JsonlSink({ path: join(dir, "bigint.jsonl") });
+    const error = await sink.writeBatch([{ ok: 1 }, { n: 10n } as unknown as Value]).then(
+      () => undefined,
+      (e: unknown) => e as FaucetError,
+    );
+    expect(error?.message).toMatch(/record 1 of the page cannot be written as JSON/);
+    await sink.close();
+  });
+
+  test("unknown config keys are refused with a suggestion", () => {
+    expect(() => new JsonlSink({ path: "x", apend: true } as JsonlSinkInput)).toThrow(/did you mean `append`/);
+  });
+});
