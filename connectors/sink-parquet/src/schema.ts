@@ -7,15 +7,9 @@
  */
 import { FaucetError, isValueObject, type LogicalType, type Value, widenLogicalType } from "faucet-core";
 import type { ColumnSource, SchemaElement } from "hyparquet-writer";
+import { ColumnBuffer, type ColumnType } from "./column.js";
 
-/** A column's type so far; `undefined` while it has held only nulls (written as a string column). */
-export type ColumnType = LogicalType | undefined;
-
-interface Column {
-  name: string;
-  type: ColumnType;
-  values: Value[];
-}
+export type { ColumnType } from "./column.js";
 
 const INT64_LIMIT = 2 ** 63;
 
@@ -41,8 +35,8 @@ function fits(column: ColumnType, value: LogicalType): boolean {
 }
 
 export class RowGroupBuffer {
-  private columns: Column[] = [];
-  private readonly byName = new Map<string, Column>();
+  private readonly columns: ColumnBuffer[] = [];
+  private readonly byName = new Map<string, ColumnBuffer>();
   /** Rows buffered. */
   count = 0;
   /** True once a row group of the current file was written: the schema can no longer change. */
@@ -68,33 +62,38 @@ export class RowGroupBuffer {
         hint: "reshape the records into objects with a transform before this sink",
       });
     }
-    if (this.fixed) {
-      for (const key in record) {
-        const column = this.byName.get(key);
-        const type = typeOf(record[key] as Value);
-        if (column === undefined ? type !== undefined : type !== undefined && !fits(column.type, type)) return false;
-      }
-    }
+    if (this.fixed && !this.fitsFixed(record)) return false;
     const row = this.count;
     for (const key in record) {
       const value = record[key] as Value;
       let column = this.byName.get(key);
       if (column === undefined) {
-        if (this.fixed) continue; // only nulls reach here: the column stays absent, the row reads null
-        column = { name: key, type: undefined, values: [] };
+        if (this.fixed) continue; // only a null reaches here (fitsFixed): nothing to keep
+        column = new ColumnBuffer(key);
         this.columns.push(column);
         this.byName.set(key, column);
       }
+      if (value === null) continue; // rows without a value read as null
       const type = typeOf(value);
-      if (type !== undefined) {
-        column.type = this.fixed && column.type === undefined ? "string" : widenLogicalType(column.type, type);
+      if (column.type !== type) {
+        // Unfixed, types widen; fixed, only a null-only column can still become a string column.
+        if (!this.fixed) column.widen(widenLogicalType(column.type, type));
+        else if (column.type === undefined) column.widen("string");
       }
-      const values = column.values;
-      while (values.length < row) values.push(null);
-      values.push(value);
+      column.set(row, value);
       if (this.trackBytes) this.bytes += estimateBytes(value);
     }
     this.count = row + 1;
+    return true;
+  }
+
+  private fitsFixed(record: Record<string, Value>): boolean {
+    for (const key in record) {
+      const type = typeOf(record[key] as Value);
+      if (type === undefined) continue;
+      const column = this.byName.get(key);
+      if (column === undefined || !fits(column.type, type)) return false;
+    }
     return true;
   }
 
@@ -106,12 +105,15 @@ export class RowGroupBuffer {
     ];
   }
 
-  /** The buffered rows as hyparquet-writer column data, each converted to its column's type. */
+  /**
+   * The buffered rows as hyparquet-writer column data. Byte-array columns carry no min/max
+   * statistics: hyparquet-writer keeps those values until the footer is written, and they are
+   * views into buffers this class reuses.
+   */
   columnData(): ColumnSource[] {
     return this.columns.map((column) => {
-      const values = column.values;
-      while (values.length < this.count) values.push(null);
-      return { name: column.name, data: physical(column.type, values) };
+      const numeric = column.type === "integer" || column.type === "number" || column.type === "boolean";
+      return { name: column.name, data: column.data(this.count) as ColumnSource["data"], statistics: numeric };
     });
   }
 
@@ -128,7 +130,7 @@ export class RowGroupBuffer {
   }
 
   private reset(): void {
-    for (const column of this.columns) column.values = [];
+    for (const column of this.columns) column.reset();
     this.count = 0;
     this.bytes = 0;
   }
@@ -149,20 +151,6 @@ function elementFor(name: string, type: ColumnType): SchemaElement {
   }
 }
 
-function physical(type: ColumnType, values: Value[]): Value[] | (bigint | null)[] {
-  switch (type) {
-    case "integer":
-      return values.map((v) => (v === null ? null : BigInt(v as number)));
-    case "number":
-    case "boolean":
-    case "json":
-      return values;
-    default:
-      // A string column, possibly widened from mixed types: every other value becomes its JSON text.
-      return values.map((v) => (v === null || typeof v === "string" ? v : JSON.stringify(v)));
-  }
-}
-
 function estimateBytes(value: Value): number {
   switch (typeof value) {
     case "string":
@@ -172,7 +160,7 @@ function estimateBytes(value: Value): number {
     case "boolean":
       return 1;
     default:
-      return value === null ? 0 : 64;
+      return 64;
   }
 }
 

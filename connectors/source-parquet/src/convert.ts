@@ -235,18 +235,45 @@ function timestampConverter(unit: keyof typeof UNITS): Converter {
   return (v) => formatTimestamp(typeof v === "bigint" ? v : BigInt(v as number), perSecond, digits);
 }
 
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, "0"));
+const MAX_SAFE_NUMBER = Number.MAX_SAFE_INTEGER;
+let cachedDay = Number.NaN;
+let cachedDayPrefix = "";
+
 /** A count of `1/perSecond` ticks since the epoch as RFC 3339 UTC with `digits` fractional digits. */
 export function formatTimestamp(ticks: bigint, perSecond: bigint, digits: number): string {
-  let seconds = ticks / perSecond;
-  let fraction = ticks % perSecond;
-  if (fraction < 0n) {
-    fraction += perSecond;
-    seconds -= 1n;
+  let seconds: number;
+  let fraction: number;
+  const small = ticks >= -MAX_SAFE && ticks <= MAX_SAFE;
+  if (small) {
+    // Number arithmetic while exact: BigInt division per value costs more than the rest.
+    const t = Number(ticks);
+    const per = Number(perSecond);
+    seconds = Math.floor(t / per);
+    fraction = t - seconds * per;
+  } else {
+    let s = ticks / perSecond;
+    let f = ticks % perSecond;
+    if (f < 0n) {
+      f += perSecond;
+      s -= 1n;
+    }
+    seconds = Number(s);
+    fraction = Number(f);
   }
-  const date = new Date(Number(seconds) * 1000);
-  if (Number.isNaN(date.getTime())) return ticks.toString();
-  const iso = date.toISOString();
-  return `${iso.slice(0, iso.length - 5)}.${fraction.toString().padStart(digits, "0")}Z`;
+  const day = Math.floor(seconds / 86_400);
+  if (day !== cachedDay) {
+    const date = new Date(day * 86_400_000);
+    if (Number.isNaN(date.getTime()) || Math.abs(seconds) > MAX_SAFE_NUMBER / 1000) return ticks.toString();
+    const iso = date.toISOString();
+    cachedDayPrefix = iso.slice(0, iso.indexOf("T") + 1);
+    cachedDay = day;
+  }
+  const inDay = seconds - day * 86_400;
+  const hh = TWO_DIGITS[Math.floor(inDay / 3600)] as string;
+  const mm = TWO_DIGITS[Math.floor(inDay / 60) % 60] as string;
+  const ss = TWO_DIGITS[inDay % 60] as string;
+  return `${cachedDayPrefix}${hh}:${mm}:${ss}.${String(fraction).padStart(digits, "0")}Z`;
 }
 
 function formatDate(days: number): string {
