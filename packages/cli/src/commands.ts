@@ -132,6 +132,20 @@ Options:
 
 Exit codes: 0 every probe passed, 1 a probe failed, 2 config invalid.`,
   },
+  test: {
+    summary: "Test transforms against fixture records",
+    usage: "faucet test <spec> [--output text|json]",
+    options: { ...common, output: { type: "string", short: "o" } },
+    help: `Runs a transform test spec: each case feeds its \`input\` records through the transforms (and
+dead-letter routing) with an in-memory source and checks what a capturing sink received against
+\`expect\`. No database, file or network is touched. A spec may take its transforms from a
+pipeline file (\`pipeline: faucet.yaml\`). The spec format: docs/transforms.md.
+
+Options:
+  -o, --output FORMAT  text (default: one line per case) or json
+
+Exit codes: 0 every case passed, 1 a case failed, 2 the spec is invalid.`,
+  },
   new: {
     summary: "Scaffold a connector package from the template",
     usage: "faucet new source|sink <name> [--dir DIR]",

@@ -15,6 +15,7 @@ const MODULES: Record<string, () => Promise<CommandModule>> = {
   list: () => import("./commands/list.js"),
   preview: () => import("./commands/preview.js"),
   doctor: () => import("./commands/doctor.js"),
+  test: () => import("./commands/test.js"),
   new: () => import("./commands/new.js"),
 };
 

@@ -298,13 +298,43 @@ describe("faucet init", () => {
   });
 });
 
+describe("faucet test", () => {
+  test("runs a transform spec, reading transforms from a pipeline file; a failing case exits 1", () => {
+    const dir = tempDir();
+    ticker(dir, "  transforms:\n    - type: set\n      config:\n        values:\n          seen: true\n");
+    write(
+      dir,
+      "ok.spec.yaml",
+      "pipeline: faucet.yaml\ncases:\n  - name: stamps\n    input: [{ n: 1 }]\n    expect:\n      records: [{ n: 1, seen: true }]\n",
+    );
+    const ok = faucet(["test", "ok.spec.yaml"], { cwd: dir });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain("✓ stamps\n1 passed, 0 failed");
+    write(
+      dir,
+      "bad.spec.yaml",
+      "pipeline: faucet.yaml\ncases:\n  - name: wrong\n    input: [{ n: 1 }]\n    expect: { record_count: 2 }\n",
+    );
+    const failed = faucet(["test", "bad.spec.yaml", "--output", "json"], { cwd: dir });
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout)).toMatchObject({ passed: false, failedCount: 1 });
+    write(dir, "invalid.spec.yaml", "cases: []\nbogus: 1\n");
+    expect(faucet(["test", "invalid.spec.yaml"], { cwd: dir }).code).toBe(2);
+  });
+
+  test("the example spec passes", () => {
+    const result = faucet(["test", "examples/transform-tests/orders.spec.yaml"]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+  });
+});
+
 describe("help and version", () => {
   test("every command has --help; the version is the package's", () => {
     const version = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version;
     expect(faucet(["--version"]).stdout.trim()).toBe(version);
     const help = faucet(["--help"]);
     expect(help.code).toBe(0);
-    for (const command of ["run", "validate", "schema", "init", "list", "preview", "doctor", "new"]) {
+    for (const command of ["run", "validate", "schema", "init", "list", "preview", "doctor", "test", "new"]) {
       expect(help.stdout).toContain(`  ${command} `);
       const sub = faucet([command, "--help"]);
       expect(sub.code).toBe(0);
@@ -314,7 +344,7 @@ describe("help and version", () => {
 
   test("docs/cli.md documents every command and every exit code", () => {
     const docs = readFileSync(join(ROOT, "docs/cli.md"), "utf8");
-    for (const command of ["run", "validate", "schema", "init", "list", "preview", "doctor", "new"]) {
+    for (const command of ["run", "validate", "schema", "init", "list", "preview", "doctor", "test", "new"]) {
       expect(docs).toContain(`### faucet ${command}\n`);
     }
     for (const code of ["0", "1", "2", "130"]) expect(docs).toMatch(new RegExp(`\\n\\| ${code} +\\| `));

@@ -6,8 +6,15 @@ import type { ResolvedConnector, ResolvedPipeline } from "../config/resolve.js";
 import { checkPositionals, loggerFor, openConfig, outputFormat } from "../context.js";
 import { EXIT, out } from "../output.js";
 
+/** The config as written, with the schema's top-level defaults added and secrets redacted. */
 function redacted(connector: ResolvedConnector): { type: string; config: unknown } {
-  return { type: connector.type, config: redactConfig(schemaFor(connector.definition.config), connector.config) };
+  const schema = schemaFor(connector.definition.config);
+  const properties = (schema.properties ?? {}) as Record<string, { default?: unknown }>;
+  const config: Record<string, unknown> = { ...connector.input };
+  for (const [key, property] of Object.entries(properties)) {
+    if (!(key in config) && property.default !== undefined) config[key] = property.default;
+  }
+  return { type: connector.type, config: redactConfig(schema, config) };
 }
 
 /** The resolved document with defaults applied and secrets redacted. */

@@ -104,7 +104,8 @@ function mergedEnv(envFile: string, env: NodeJS.ProcessEnv): Record<string, stri
   return { ...parsed, ...env };
 }
 
-async function readRaw(file: string): Promise<unknown> {
+/** A config-like file parsed (YAML, JSON, or a TypeScript/JavaScript module), not interpolated. */
+export async function readRaw(file: string): Promise<unknown> {
   const ext = extname(file).toLowerCase();
   if ([".ts", ".mts", ".js", ".mjs"].includes(ext)) {
     const { importConfigModule } = await import("./typescript.js");

@@ -30,6 +30,8 @@ export interface ResolvedConnector<D extends Definition = Definition> {
   definition: D;
   /** The config as the connector's schema parsed it (defaults applied). */
   config: unknown;
+  /** The config as written (after interpolation), for display. */
+  input: Record<string, unknown>;
 }
 
 /** The dead-letter queue, resolved. */
@@ -96,7 +98,8 @@ export async function resolvePipeline(loaded: LoadedDocument, options: ResolveOp
       return undefined;
     }
     registerConfigSecrets(schemaFor(definition.config), parsed.data);
-    return { type: spec.type, path, definition: definition as D, config: parsed.data };
+    const input = (spec.config ?? {}) as Record<string, unknown>;
+    return { type: spec.type, path, definition: definition as D, config: parsed.data, input };
   };
 
   const p = document.pipeline;
