@@ -5,14 +5,14 @@
  * beyond ±2^53 and numeric as strings, timestamptz as RFC 3339 UTC, bytea as base64, json
  * native, arrays as arrays).
  *
+ * @packageDocumentation
+ *
  * @example
  * import { PostgresPool, quoteIdent } from "faucet-common-postgres";
  *
  * const pool = new PostgresPool({ connection_url: "postgres://postgres@127.0.0.1:5432/test" }, { connector: "my-tool" });
  * const { rows } = await pool.query(`SELECT count(*) AS n FROM ${quoteIdent("orders")}`, [], "source");
  * await pool.close();
- *
- * @packageDocumentation
  */
 export type { ConnectionConfig, ResolvedConnection, SslMode } from "./config.js";
 export {

@@ -49,7 +49,9 @@ export function splitQualifiedName(name: string): { schema: string | undefined; 
   if (quoted || parts.length > 2 || parts.some((p) => p === "")) {
     throw new Error(`\`${name}\` is not a table name (write table or schema.table)`);
   }
-  return parts.length === 2 ? { schema: parts[0], table: parts[1] as string } : { schema: undefined, table: parts[0] as string };
+  return parts.length === 2
+    ? { schema: parts[0], table: parts[1] as string }
+    : { schema: undefined, table: parts[0] as string };
 }
 
 /**

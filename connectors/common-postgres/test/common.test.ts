@@ -46,7 +46,12 @@ describe("connection config", () => {
   });
 
   test("a bad URL is a config error that does not print it", () => {
-    for (const url of ["not a url", "mysql://u:hunter2@h/db", "postgres://u:hunter2@h:99999/db", "postgres://h/d?sslmode=x"]) {
+    for (const url of [
+      "not a url",
+      "mysql://u:hunter2@h/db",
+      "postgres://u:hunter2@h:99999/db",
+      "postgres://h/d?sslmode=x",
+    ]) {
       const error = (() => {
         try {
           resolveConnection({ connection_url: url }, "sink-postgres");
@@ -98,7 +103,9 @@ describe("type mapping", () => {
       "9007199254740993",
       "123456789012345678",
     ]);
-    expect(parseJsonExact("[1234567890123456.0, 0.1000000000000000, 1E+2, -0]")).toEqual([1234567890123456, 0.1, 100, -0]);
+    expect(parseJsonExact("[1234567890123456.0, 0.1000000000000000, 1E+2, -0]")).toEqual([
+      1234567890123456, 0.1, 100, -0,
+    ]);
     expect(isLossy("9007199254740992")).toBe(false);
     expect(isLossy("9007199254740993")).toBe(true);
   });
@@ -119,9 +126,12 @@ describe("type mapping", () => {
     expect(serializerFor({ oid: 17, category: "U" })("AAH/")).toBe("\\x0001ff");
     expect(() => serializerFor({ oid: 17, category: "U" })("%%%")).toThrow(/base64/);
     expect(serializerFor({ oid: 16, category: "B" })(false)).toBe("f");
-    expect(serializerFor({ oid: 1007, category: "A", elementOid: 23 })([[1, null], [3, 4]])).toBe(
-      '{{"1",NULL},{"3","4"}}',
-    );
+    expect(
+      serializerFor({ oid: 1007, category: "A", elementOid: 23 })([
+        [1, null],
+        [3, 4],
+      ]),
+    ).toBe('{{"1",NULL},{"3","4"}}');
     expect(serializerFor({ oid: 3807, category: "A", elementOid: 3802 })([[1], { a: '"' }])).toBe(
       '{"[1]","{\\"a\\":\\"\\\\\\"\\"}"}',
     );
@@ -146,10 +156,15 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "connections", () 
   });
 
   test("a closed port is a connection error naming host, port and user", async () => {
-    const pool = new PostgresPool({ host: "127.0.0.1", port: 1, user: "alice", password: "pw-never-shown" }, { connector: "source-postgres" });
+    const pool = new PostgresPool(
+      { host: "127.0.0.1", port: 1, user: "alice", password: "pw-never-shown" },
+      { connector: "source-postgres" },
+    );
     const error = await pool.query("SELECT 1", [], "source").catch((e: unknown) => e);
     expect(FaucetError.is(error, "connection")).toBe(true);
-    expect((error as Error).message).toMatch(/^\[faucet\] \[source-postgres\] could not connect to alice@127\.0\.0\.1:1\/alice/);
+    expect((error as Error).message).toMatch(
+      /^\[faucet\] \[source-postgres\] could not connect to alice@127\.0\.0\.1:1\/alice/,
+    );
     expect((error as Error).message).not.toContain("pw-never-shown");
     expect((error as FaucetError).retryable).toBe(true);
     await pool.close();
@@ -174,18 +189,26 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "connections", () 
     });
 
     test("fails with a timeout error after connect_timeout_secs", async () => {
-      const pool = new PostgresPool({ host: "127.0.0.1", port, connect_timeout_secs: 1 }, { connector: "sink-postgres" });
+      const pool = new PostgresPool(
+        { host: "127.0.0.1", port, connect_timeout_secs: 1 },
+        { connector: "sink-postgres" },
+      );
       const started = Date.now();
       const error = await pool.query("SELECT 1", [], "sink").catch((e: unknown) => e);
       expect(Date.now() - started).toBeLessThan(10_000);
       expect(FaucetError.is(error, "timeout")).toBe(true);
-      expect((error as Error).message).toMatch(/could not connect to postgres@127\.0\.0\.1:\d+\/postgres: no answer within 1s/);
+      expect((error as Error).message).toMatch(
+        /could not connect to postgres@127\.0\.0\.1:\d+\/postgres: no answer within 1s/,
+      );
       await pool.close();
     });
   });
 
   test("a database that does not exist is a config error", async () => {
-    const pool = new PostgresPool({ connection_url: URL, database: "faucet_no_such_db" }, { connector: "source-postgres" });
+    const pool = new PostgresPool(
+      { connection_url: URL, database: "faucet_no_such_db" },
+      { connector: "source-postgres" },
+    );
     const error = await pool.query("SELECT 1", [], "source").catch((e: unknown) => e);
     expect(FaucetError.is(error, "config")).toBe(true);
     expect((error as Error).message).toMatch(/database "faucet_no_such_db" does not exist/);

@@ -43,7 +43,13 @@ export const PostgresSinkConfig = z
       .default("append")
       .describe("append (default), upsert on `key`, delete by `key`, or overwrite the whole table at the end"),
     key: z
-      .union([z.string().min(1).transform((k) => [k]), z.array(z.string().min(1))])
+      .union([
+        z
+          .string()
+          .min(1)
+          .transform((k) => [k]),
+        z.array(z.string().min(1)),
+      ])
       .default([])
       .describe("Key column(s) for upsert and delete"),
     delete_marker: DeleteMarker.optional().describe("upsert: records whose `field` is one of `values` are deleted"),
@@ -84,7 +90,11 @@ export const PostgresSinkConfig = z
       ctx.addIssue({ code: "custom", path: ["delete_marker"], message: "delete_marker needs write_mode: upsert" });
     }
     if (config.ignore_unknown && config.column_mapping !== "auto_map") {
-      ctx.addIssue({ code: "custom", path: ["ignore_unknown"], message: "ignore_unknown needs column_mapping: auto_map" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["ignore_unknown"],
+        message: "ignore_unknown needs column_mapping: auto_map",
+      });
     }
   });
 

@@ -55,11 +55,7 @@ export function pageColumns(
       const column = table.get(key);
       if (column && !column.generated) used.add(key);
       if (!column && !options.ignoreUnknown) {
-        throw new RowError(
-          index,
-          key,
-          `record ${index} has key "${key}" but ${options.tableName} has no such column`,
-        );
+        throw new RowError(index, key, `record ${index} has key "${key}" but ${options.tableName} has no such column`);
       }
     }
   }
@@ -181,11 +177,17 @@ export function lastPerKey(
       id += `${text.length}:${text}`;
     }
     const flag = marker ? record[marker.field] : undefined;
-    deleted[index] = marker !== undefined && flag !== undefined && flag !== null && marker.values.includes(String(flag));
+    deleted[index] =
+      marker !== undefined && flag !== undefined && flag !== null && marker.values.includes(String(flag));
     last.delete(id); // re-insert so the map keeps the order of each key's last appearance
     last.set(id, index);
   }
-  const out = { upserts: [] as ValueObject[], upsertIndex: [] as number[], deletes: [] as ValueObject[], deleteIndex: [] as number[] };
+  const out = {
+    upserts: [] as ValueObject[],
+    upsertIndex: [] as number[],
+    deletes: [] as ValueObject[],
+    deleteIndex: [] as number[],
+  };
   for (const index of last.values()) {
     const record = records[index] as ValueObject;
     if (deleted[index]) {

@@ -4,6 +4,8 @@
  * staging table swapped in atomically, schema evolution, and exactly-once commits (a page and its
  * commit token in one transaction).
  *
+ * @packageDocumentation
+ *
  * @example
  * import { Pipeline } from "faucet-core";
  * import { PostgresSink } from "faucet-sink-postgres";
@@ -14,8 +16,6 @@
  *   column_mapping: "auto_map",
  * });
  * await new Pipeline(mySource, sink).run();
- *
- * @packageDocumentation
  */
 import { withBaseDir } from "faucet-common-postgres";
 import { defineSink } from "faucet-core";

@@ -149,9 +149,7 @@ export class PostgresSink implements Sink {
       return await this.#transaction(client, async () => {
         const tokens = this.#tokenTable();
         await client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [JSON.stringify([tokens, scope])]);
-        const { rows } = await client.query<{ token: string }>(`SELECT token FROM ${tokens} WHERE scope = $1`, [
-          scope,
-        ]);
+        const { rows } = await client.query<{ token: string }>(`SELECT token FROM ${tokens} WHERE scope = $1`, [scope]);
         const committed = rows[0]?.token;
         if (committed !== undefined && committed.slice(0, 20) >= token.slice(0, 20)) {
           this.#logger.info("page already committed; skipped", { connector: CONNECTOR, scope, token: committed });
@@ -383,7 +381,14 @@ export class PostgresSink implements Sink {
   async #copyInto(client: PoolClient, table: TableRef, page: PageColumn[], records: readonly Value[]): Promise<void> {
     const text = encodeCopy(records, page);
     const { from: copyFrom } = await import("pg-copy-streams");
-    const stream = client.query(copyFrom(copyFromSql(table, page.map((c) => c.column.name))));
+    const stream = client.query(
+      copyFrom(
+        copyFromSql(
+          table,
+          page.map((c) => c.column.name),
+        ),
+      ),
+    );
     stream.end(text);
     await finished(stream);
   }
@@ -494,7 +499,12 @@ export class PostgresSink implements Sink {
       if (!columns.some((c) => c.name === key)) columns.unshift({ name: key, type: "text" });
     }
     if (target.schema) {
-      await this.#run(client, `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(target.schema)}`, [], "creating the schema failed");
+      await this.#run(
+        client,
+        `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(target.schema)}`,
+        [],
+        "creating the schema failed",
+      );
     }
     const sql = createTableSql(target, columns, keyed ? this.config.key : []);
     await this.#run(client, sql, [], `creating ${sqlName(target)} failed`).catch((error: FaucetError) => {
@@ -507,7 +517,12 @@ export class PostgresSink implements Sink {
 
   async #loadColumns(client: PoolClient): Promise<Columns | undefined> {
     if (!(await this.#exists(client, this.#target))) return undefined;
-    const { rows } = await this.#run(client, COLUMNS_SQL, [sqlName(this.#target)], "reading the table's columns failed");
+    const { rows } = await this.#run(
+      client,
+      COLUMNS_SQL,
+      [sqlName(this.#target)],
+      "reading the table's columns failed",
+    );
     const columns: Columns = new Map();
     for (const row of rows as TargetColumn[]) columns.set(row.name, row);
     return columns;

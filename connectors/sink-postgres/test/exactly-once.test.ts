@@ -129,40 +129,48 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "exactly-once deli
   ];
   for (const [label, makeRunner] of runners) {
     const skip = label.includes("faucet run") && !existsSync(CLI);
-    test.skipIf(skip)(`the kill test through ${label}: ${ROWS} rows, SIGKILL at ${KILLS} random moments, then a full run: every row exactly once`, async () => {
-      const stateDir = mkdtempSync(join(tmpdir(), "faucet-kill-"));
-      const runner = makeRunner(stateDir);
-      // No primary key on the destination: a duplicate would land, and be counted.
-      await sql(url, `CREATE TABLE ${SCHEMA}.${runner.to} (LIKE ${SCHEMA}.src)`);
-      try {
-        const kills: string[] = [];
-        let midRun = 0;
-        for (let i = 0; i < KILLS; i++) {
-          // Mostly while pages are committing; sometimes during start-up, before the first page.
-          const waitForPage = Math.random() < 0.8;
-          const afterMs = Math.floor(Math.random() * (waitForPage ? 250 : 600));
-          const outcome = await runChild(runner, { afterMs, waitForPage });
-          const rows = await count(`SELECT count(*) AS n FROM ${SCHEMA}.${runner.to}`);
-          kills.push(
-            `${waitForPage ? "after first page" : "after start"} +${afterMs}ms: ${outcome.signal ?? `exit ${outcome.code}`}, ${rows} rows`,
+    test.skipIf(skip)(
+      `the kill test through ${label}: ${ROWS} rows, SIGKILL at ${KILLS} random moments, then a full run: every row exactly once`,
+      async () => {
+        const stateDir = mkdtempSync(join(tmpdir(), "faucet-kill-"));
+        const runner = makeRunner(stateDir);
+        // No primary key on the destination: a duplicate would land, and be counted.
+        await sql(url, `CREATE TABLE ${SCHEMA}.${runner.to} (LIKE ${SCHEMA}.src)`);
+        try {
+          const kills: string[] = [];
+          let midRun = 0;
+          for (let i = 0; i < KILLS; i++) {
+            // Mostly while pages are committing; sometimes during start-up, before the first page.
+            const waitForPage = Math.random() < 0.8;
+            const afterMs = Math.floor(Math.random() * (waitForPage ? 250 : 600));
+            const outcome = await runChild(runner, { afterMs, waitForPage });
+            const rows = await count(`SELECT count(*) AS n FROM ${SCHEMA}.${runner.to}`);
+            kills.push(
+              `${waitForPage ? "after first page" : "after start"} +${afterMs}ms: ${outcome.signal ?? `exit ${outcome.code}`}, ${rows} rows`,
+            );
+            if (outcome.signal === "SIGKILL" && outcome.pages > 0) midRun++;
+            if (outcome.code === 0) break; // it finished before the kill: nothing left to interrupt
+            expect(outcome.signal, outcome.output).toBe("SIGKILL");
+          }
+          console.log(`kill test through ${label}: ${kills.join("; ")}`);
+          expect(midRun).toBeGreaterThanOrEqual(5);
+          const final = await runChild(runner);
+          expect(final.code, final.output).toBe(0);
+          await assertExactCopy("src", runner.to, ROWS);
+          const { rows: tokens } = await sql(url, `SELECT scope, token FROM ${SCHEMA}._faucet_commit_token`);
+          const token = tokens.find(
+            (t) =>
+              String(t.token).endsWith(`#${ROWS}`) &&
+              (label.includes("faucet") ? t.scope !== "kill-test" : t.scope === "kill-test"),
           );
-          if (outcome.signal === "SIGKILL" && outcome.pages > 0) midRun++;
-          if (outcome.code === 0) break; // it finished before the kill: nothing left to interrupt
-          expect(outcome.signal, outcome.output).toBe("SIGKILL");
+          expect(token, JSON.stringify(tokens)).toBeDefined();
+        } finally {
+          rmSync(stateDir, { recursive: true, force: true });
+          rmSync(`${stateDir}.yaml`, { force: true });
         }
-        console.log(`kill test through ${label}: ${kills.join("; ")}`);
-        expect(midRun).toBeGreaterThanOrEqual(5);
-        const final = await runChild(runner);
-        expect(final.code, final.output).toBe(0);
-        await assertExactCopy("src", runner.to, ROWS);
-        const { rows: tokens } = await sql(url, `SELECT scope, token FROM ${SCHEMA}._faucet_commit_token`);
-        const token = tokens.find((t) => String(t.token).endsWith(`#${ROWS}`) && (label.includes("faucet") ? t.scope !== "kill-test" : t.scope === "kill-test"));
-        expect(token, JSON.stringify(tokens)).toBeDefined();
-      } finally {
-        rmSync(stateDir, { recursive: true, force: true });
-        rmSync(`${stateDir}.yaml`, { force: true });
-      }
-    }, 300_000);
+      },
+      300_000,
+    );
   }
 
   test("a sink ahead of the state store wins: the run resumes from the sink's commit token", async () => {
@@ -172,7 +180,12 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "exactly-once deli
     const run = (limitPages?: number) => {
       const controller = new AbortController();
       return new Pipeline(
-        new PostgresSource({ connection_url: url, table: `${SCHEMA}.small_src`, replication_key: "id", batch_size: 500 }),
+        new PostgresSource({
+          connection_url: url,
+          table: `${SCHEMA}.small_src`,
+          replication_key: "id",
+          batch_size: 500,
+        }),
         new PostgresSink({ connection_url: url, schema: SCHEMA, table_name: "small_dst", column_mapping: "auto_map" }),
         {
           stateKey: "ahead",

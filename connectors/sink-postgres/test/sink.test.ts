@@ -183,7 +183,12 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "sink-postgres", (
         expect((error as FaucetError).message).toMatch(/record 2, column "qty".*smallint/);
         expect((error as FaucetError).retryable).toBe(false);
         expect(await count("strict")).toBe(0);
-        const long = await sink.writeBatch([{ id: 9, code: "ok" }, { id: 10, code: "toolong" }]).catch((e) => e);
+        const long = await sink
+          .writeBatch([
+            { id: 9, code: "ok" },
+            { id: 10, code: "toolong" },
+          ])
+          .catch((e) => e);
         expect((long as Error).message).toMatch(/record 1, column "code".*character varying\(3\)/);
         expect(await count("strict")).toBe(0);
         await sink.close();
@@ -192,9 +197,10 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "sink-postgres", (
 
     test("bytea needs base64: anything else names the record", async () => {
       await sql(url, `CREATE TABLE ${q("bin")} (b bytea)`);
-      const error = await write({ table_name: "bin", column_mapping: "auto_map" }, [{ b: "AAE=" }, { b: "not base64!" }]).catch(
-        (e: unknown) => e,
-      );
+      const error = await write({ table_name: "bin", column_mapping: "auto_map" }, [
+        { b: "AAE=" },
+        { b: "not base64!" },
+      ]).catch((e: unknown) => e);
       expect((error as Error).message).toMatch(/record 1, column "b" \(bytea\)/);
       expect(await count("bin")).toBe(0);
     });
@@ -227,15 +233,18 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "sink-postgres", (
     });
 
     test("create_table: false with a missing table fails clearly", async () => {
-      const error = await write({ table_name: "absent", column_mapping: "auto_map", create_table: false }, [{ a: 1 }]).catch(
-        (e: unknown) => e,
-      );
+      const error = await write({ table_name: "absent", column_mapping: "auto_map", create_table: false }, [
+        { a: 1 },
+      ]).catch((e: unknown) => e);
       expect(FaucetError.is(error, "sink")).toBe(true);
       expect((error as Error).message).toMatch(/absent.*does not exist.*create_table/);
     });
 
     test("auto_map: missing keys are NULL, unmentioned columns keep their defaults, unknown keys fail unless ignored", async () => {
-      await sql(url, `CREATE TABLE ${q("auto")} (id serial PRIMARY KEY, a text, b int, made timestamptz DEFAULT now())`);
+      await sql(
+        url,
+        `CREATE TABLE ${q("auto")} (id serial PRIMARY KEY, a text, b int, made timestamptz DEFAULT now())`,
+      );
       await write({ table_name: "auto", column_mapping: "auto_map" }, [{ a: "x", b: 1 }, { a: "y" }]);
       const got = await rows("auto", "id");
       expect(got.map((r) => [r.id, r.a, r.b, r.made instanceof Date])).toEqual([
@@ -310,7 +319,10 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "sink-postgres", (
         { a: 2, b: "x", v: 3 },
       ]);
       await write(upsert, [{ a: 1, b: "x", v: 10 }]);
-      await write({ ...upsert, write_mode: "delete" }, [{ a: 1, b: "y" }, { a: 9, b: "none" }]);
+      await write({ ...upsert, write_mode: "delete" }, [
+        { a: 1, b: "y" },
+        { a: 9, b: "none" },
+      ]);
       expect(await rows("pairs", "a, b")).toEqual([
         { a: 1, b: "x", v: 10 },
         { a: 2, b: "x", v: 3 },
@@ -382,12 +394,12 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "sink-postgres", (
       await sql(url, `CREATE TABLE ${q("eo")} (id int, v text)`);
       const sink = new PostgresSink({ ...base, table_name: "eo", column_mapping: "auto_map" });
       expect(await sink.lastCommittedToken("orders")).toBeUndefined();
-      const token1 = "00000000000000000001#{\"id\":2}";
+      const token1 = '00000000000000000001#{"id":2}';
       expect(await sink.writeBatchIdempotent([{ id: 1 }, { id: 2 }], "orders", token1)).toBe(2);
       expect(await sink.writeBatchIdempotent([{ id: 1 }, { id: 2 }], "orders", token1)).toBe(0);
       expect(await sink.lastCommittedToken("orders")).toBe(token1);
       // A failing page commits neither its rows nor its token.
-      const token2 = "00000000000000000002#{\"id\":4}";
+      const token2 = '00000000000000000002#{"id":4}';
       await expect(sink.writeBatchIdempotent([{ id: 3 }, { id: "x" }], "orders", token2)).rejects.toThrow(/record 1/);
       expect(await sink.lastCommittedToken("orders")).toBe(token1);
       expect(await count("eo")).toBe(2);

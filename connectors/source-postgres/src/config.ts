@@ -22,7 +22,11 @@ export const PostgresSourceConfig = z
       .min(1)
       .optional()
       .describe("SQL to read; its own placeholders are $1, $2, … filled from `params`. Either query or table"),
-    table: z.string().min(1).optional().describe("Table or view to read, `name` or `schema.name`. Either query or table"),
+    table: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Table or view to read, `name` or `schema.name`. Either query or table"),
     params: z.array(z.json()).default([]).describe("Values bound to the query's $1, $2, …, with their JSON types"),
     batch_size: z
       .number()
@@ -65,7 +69,11 @@ export const PostgresSourceConfig = z
       ctx.addIssue({ code: "custom", path: ["query"], message: "set exactly one of `query` and `table`" });
     }
     if (config.table !== undefined && config.params.length > 0) {
-      ctx.addIssue({ code: "custom", path: ["params"], message: "`params` needs `query` (a table has no placeholders)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["params"],
+        message: "`params` needs `query` (a table has no placeholders)",
+      });
     }
     if (config.replication !== undefined && config.replication_key !== undefined) {
       ctx.addIssue({
@@ -74,7 +82,10 @@ export const PostgresSourceConfig = z
         message: "set replication_key or replication, not both",
       });
     }
-    if (config.start_replication_value === null || (config.replication as { initial_value?: unknown })?.initial_value === null) {
+    if (
+      config.start_replication_value === null ||
+      (config.replication as { initial_value?: unknown })?.initial_value === null
+    ) {
       ctx.addIssue({ code: "custom", path: ["start_replication_value"], message: "the start value must not be null" });
     }
     if (config.start_replication_value !== undefined && config.replication_key === undefined) {

@@ -4,14 +4,14 @@
  * no silent type loss (int8 beyond ±2^53 and numeric as strings, timestamptz as RFC 3339 UTC,
  * bytea as base64, json native, arrays as arrays).
  *
+ * @packageDocumentation
+ *
  * @example
  * import { Pipeline } from "faucet-core";
  * import { PostgresSource } from "faucet-source-postgres";
  *
  * const source = new PostgresSource({ connection_url: "postgres://postgres@127.0.0.1/test", table: "orders" });
  * await new Pipeline(source, mySink).run();
- *
- * @packageDocumentation
  */
 import { withBaseDir } from "faucet-common-postgres";
 import { defineSource } from "faucet-core";

@@ -7,7 +7,11 @@ import { z } from "faucet-core";
 export const PostgresStateConfig = z
   .strictObject({
     ...connectionFields,
-    table: z.string().min(1).default("faucet_state").describe("Table holding one row per state key; default faucet_state"),
+    table: z
+      .string()
+      .min(1)
+      .default("faucet_state")
+      .describe("Table holding one row per state key; default faucet_state"),
     schema: z.string().min(1).optional().describe("Schema of the table; default the search_path's first"),
     max_connections: z.number().int().min(1).default(2).describe("Most connections the store opens; default 2"),
   })

@@ -2,14 +2,14 @@
  * faucet-state-postgres: a faucet state store in a PostgreSQL table, so several machines share
  * bookmarks (`state: { type: postgres, config: { connection_url, table } }`).
  *
+ * @packageDocumentation
+ *
  * @example
  * import { Pipeline } from "faucet-core";
  * import { PostgresStateStore } from "faucet-state-postgres";
  *
  * const state = new PostgresStateStore({ connection_url: "postgres://postgres@127.0.0.1/test" });
  * await new Pipeline(source, sink, { stateStore: state }).run();
- *
- * @packageDocumentation
  */
 import { withBaseDir } from "faucet-common-postgres";
 import { defineStateStore } from "faucet-core";

@@ -68,7 +68,12 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "state-postgres", 
       };
     };
     const seen: Value[] = [];
-    const sink = { writeBatch: async (records: readonly Value[]) => (seen.push(...records), records.length) };
+    const sink = {
+      writeBatch: async (records: readonly Value[]) => {
+        seen.push(...records);
+        return records.length;
+      },
+    };
     const state = () => new PostgresStateStore({ connection_url: URL, schema: SCHEMA, table: "resume" });
     const first = state();
     await new Pipeline(source(), sink, { stateStore: first, stateKey: "numbers", limit: 2 }).run();
