@@ -112,30 +112,56 @@ export class ParquetSink implements Sink {
       throw new FaucetError("sink", "writeBatch called after close()", { connector: CONNECTOR, retryable: false });
     }
     const { row_group_size: rowGroupSize, max_rows_per_file: maxRows, max_bytes_per_file: maxBytes } = this.config;
-    for (const record of records) {
-      if (!this.buffer.add(record)) {
-        // A new column or a wider type after the schema was fixed: finish this part, widen, go on.
-        await this.finishPart();
-        this.buffer.add(record);
+    await this.guard(async () => {
+      for (const record of records) {
+        if (!this.buffer.add(record)) {
+          // A new column or a wider type after the schema was fixed: finish this part, widen, go on.
+          await this.finishPart();
+          this.buffer.add(record);
+        }
+        if (this.buffer.count >= rowGroupSize) await this.writeRowGroup();
+        if (maxRows !== undefined && (this.current?.rows ?? 0) + this.buffer.count >= maxRows) await this.finishPart();
       }
-      if (this.buffer.count >= rowGroupSize) await this.writeRowGroup();
-      if (maxRows !== undefined && (this.current?.rows ?? 0) + this.buffer.count >= maxRows) await this.finishPart();
-    }
-    if (maxBytes !== undefined && (this.current?.bytes.offset ?? 0) + this.buffer.bytes >= maxBytes) {
-      await this.finishPart();
-    }
+      if (maxBytes !== undefined && (this.current?.bytes.offset ?? 0) + this.buffer.bytes >= maxBytes) {
+        await this.finishPart();
+      }
+    });
     return records.length;
   }
 
   /** Publishes the current part: its buffered rows, footer and rename. The next write starts a new part. */
   async flush(): Promise<void> {
-    await this.finishPart();
+    await this.guard(() => this.finishPart());
   }
 
+  /** Publishes the current part and releases the file. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.finishPart();
+    await this.guard(() => this.finishPart());
+  }
+
+  /**
+   * Runs a write step; when it fails, the unpublished part and the buffered rows are discarded
+   * (no bookmark covers them, so a rerun reads them again) and the error is thrown once.
+   */
+  private async guard(step: () => Promise<void>): Promise<void> {
+    try {
+      await step();
+    } catch (error) {
+      await this.abandon();
+      throw FaucetError.wrap(error, "sink", { connector: CONNECTOR });
+    }
+  }
+
+  private async abandon(): Promise<void> {
+    const part = this.current;
+    this.current = undefined;
+    this.buffer.nextFile();
+    if (!part) return;
+    this.part++;
+    await part.handle.close().catch(() => {});
+    await rm(part.temporary, { force: true }).catch(() => {});
   }
 
   async check(): Promise<CheckReport> {
@@ -186,7 +212,11 @@ export class ParquetSink implements Sink {
     } catch (error) {
       await part.handle.close().catch(() => {});
       await rm(part.temporary, { force: true }).catch(() => {});
-      throw FaucetError.wrap(error, "sink", { connector: CONNECTOR, message: `could not finish ${part.path}` });
+      throw FaucetError.wrap(error, "sink", {
+        connector: CONNECTOR,
+        message: `could not finish ${part.path}`,
+        retryable: false,
+      });
     }
     this.files.push(part.path);
   }

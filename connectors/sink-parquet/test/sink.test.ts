@@ -297,7 +297,9 @@ describe("bad input fails with a clear FaucetError", () => {
     const error = await faucetError(() => sink.writeBatch([{ id: 1 }, [1, 2] as Value]));
     expect(error.kind).toBe("sink");
     expect(error.message).toContain("must be a JSON object, got an array");
+    // The page was refused whole: its first row is not published either, so a rerun loses nothing.
     await sink.close();
+    expect(sink.files).toEqual([]);
   });
 
   it("a path that cannot be created", async () => {
@@ -309,6 +311,8 @@ describe("bad input fails with a clear FaucetError", () => {
     expect(error.kind).toBe("sink");
     expect(error.message).toContain("could not create");
     expect(error.hint).toContain("writable");
+    await sink.close(); // the failure was reported once; closing again is a no-op
+    expect(readdirSync(join(blocker, ".."))).toEqual(["file"]); // no temporary file left behind
     const report = await new ParquetSink({ path: join(blocker, "sub", "out.parquet") }).check();
     expect(report.probes[0]?.status).toBe("fail");
   });
