@@ -2,6 +2,7 @@ import { compareValues, valueFamily } from "../compare.js";
 import { z } from "../config.js";
 import { defineTransform } from "../define.js";
 import type { Value } from "../value.js";
+import { castTimestamp } from "./cast.js";
 import { isPlainUtcTimestamp, parseSimpleDecimal } from "./numbers.js";
 import { compilePath, pathProblem } from "./path.js";
 import { compileRegex, regexProblem } from "./regex.js";
@@ -87,9 +88,9 @@ function fastNumber(value: Value | undefined): number | undefined {
 
 /**
  * Compiles how `actual` compares with a fixed `expected`: a number, or undefined when the two
- * do not compare (different type families, a null or missing value). Numbers compare exactly
- * (fast when both fit a double exactly); strings by code point or, for RFC 3339 timestamps, as
- * instants — the order faucet's bookmarks use.
+ * do not compare (different type families, a null or missing value, a timestamp and other
+ * text). Numbers compare exactly (fast when both fit a double exactly); strings by code point;
+ * RFC 3339 timestamps as instants — the order faucet's bookmarks use.
  */
 function compileOrder(expected: Value): (actual: Value | undefined) => number | undefined {
   const family = valueFamily(expected);
@@ -105,14 +106,14 @@ function compileOrder(expected: Value): (actual: Value | undefined) => number | 
       return valueFamily(actual) === "number" ? compareValues(actual, expected) : undefined;
     };
   }
-  if (typeof expected === "string" && isPlainUtcTimestamp(expected)) {
-    // Same-width UTC timestamps order as plain strings; anything else takes the general path.
+  if (typeof expected === "string" && castTimestamp(expected) !== undefined) {
+    // A timestamp orders only against timestamps, as instants. Same-width UTC timestamps order
+    // as plain strings, the fast path for the usual case.
+    const plain = isPlainUtcTimestamp(expected);
     return (actual) => {
-      if (typeof actual === "string" && isPlainUtcTimestamp(actual)) {
-        return actual === expected ? 0 : actual < expected ? -1 : 1;
-      }
-      if (actual === undefined || actual === null) return undefined;
-      return valueFamily(actual) === family ? compareValues(actual, expected) : undefined;
+      if (typeof actual !== "string") return undefined;
+      if (plain && isPlainUtcTimestamp(actual)) return actual === expected ? 0 : actual < expected ? -1 : 1;
+      return castTimestamp(actual) === undefined ? undefined : compareValues(actual, expected);
     };
   }
   return (actual) => {

@@ -1,0 +1,158 @@
+import { createHash } from "node:crypto";
+import { parseJsonExact } from "faucet-core";
+import { describe, expect, test } from "vitest";
+import { configError, failure, output, run } from "./helpers.js";
+
+const sha256 = (text: string, encoding: "hex" | "base64" = "hex") => createHash("sha256").update(text).digest(encoding);
+
+describe("value_case", () => {
+  test.each([
+    ["lower", "Hello WORLD", "hello world"],
+    ["upper", "straße", "STRASSE"],
+    ["trim", "  a b  ", "a b"],
+    ["title", "o'brien  mcDONALD", "O'brien  Mcdonald"],
+    ["capitalize", "hELLO wORLD", "Hello world"],
+  ])("%s", async (mode, input, expected) => {
+    expect(await output({ type: "value_case", config: { fields: ["v", "n"], mode } }, [{ v: input, n: 5 }])).toEqual([
+      { v: expected, n: 5 },
+    ]);
+  });
+
+  test("bad config: missing mode, empty fields", () => {
+    expect(configError({ type: "value_case", config: { fields: ["email"] } }).message).toContain("mode");
+    expect(configError({ type: "value_case", config: { fields: [], mode: "lower" } }).message).toContain("fields");
+  });
+});
+
+describe("split and join", () => {
+  test("split: on a delimiter, optionally trimmed, into another field; non-strings pass", async () => {
+    expect(
+      await output({ type: "split", config: { field: "tags", delimiter: ",", trim: true } }, [
+        { tags: "a, b ,,c" },
+        { tags: ["already"] },
+        {},
+      ]),
+    ).toEqual([{ tags: ["a", "b", "", "c"] }, { tags: ["already"] }, {}]);
+    expect(
+      await output({ type: "split", config: { field: "s", delimiter: "", into: "parts" } }, [{ s: "ab" }]),
+    ).toEqual([{ s: "ab", parts: ["ab"] }]);
+  });
+
+  test("join: strings as they are, null as empty, others as JSON", async () => {
+    expect(
+      await output({ type: "join", config: { field: "tags", delimiter: "|", into: "csv" } }, [
+        { tags: ["a", 1, null, true, { k: 1 }] },
+        { tags: "not an array" },
+      ]),
+    ).toEqual([{ tags: ["a", 1, null, true, { k: 1 }], csv: 'a|1||true|{"k":1}' }, { tags: "not an array" }]);
+  });
+
+  test("bad config: missing delimiter, wrong field type", () => {
+    expect(configError({ type: "split", config: { field: "x" } }).message).toContain("delimiter");
+    expect(configError({ type: "join", config: { field: 1, delimiter: "," } }).message).toContain("field");
+  });
+});
+
+describe("json_parse and json_encode", () => {
+  test("parses JSON text in place or into a field; non-strings pass through", async () => {
+    expect(
+      await output({ type: "json_parse", config: { fields: ["attributes"] } }, [
+        { attributes: '{"tier":"free","score":2.501,"tags":["beta"]}' },
+        { attributes: { already: true } },
+      ]),
+    ).toEqual([{ attributes: { tier: "free", score: 2.501, tags: ["beta"] } }, { attributes: { already: true } }]);
+    expect(await output({ type: "json_parse", config: { fields: ["p"], into: "q" } }, [{ p: "[1]" }])).toEqual([
+      { p: "[1]", q: [1] },
+    ]);
+  });
+
+  test("never rounds: big integers and long decimals stay exact, as text", () => {
+    expect(parseJsonExact('{"id": 12345678901234567890, "n": 42, "d": 0.1234567890123456789, "x": 1.5}')).toEqual({
+      id: "12345678901234567890",
+      n: 42,
+      d: "0.1234567890123456789",
+      x: 1.5,
+    });
+    expect(parseJsonExact('[9007199254740993, 9007199254740992, 1e400, "\\u00e9\\"", {"__proto__": 1}]')).toEqual([
+      "9007199254740993",
+      9007199254740992,
+      "1e400",
+      'é"',
+      JSON.parse('{"__proto__": 1}'),
+    ]);
+  });
+
+  test("on_error: keep (default), null, error, dlq", async () => {
+    const bad = [{ p: "{oops" }];
+    expect(await output({ type: "json_parse", config: { fields: ["p"] } }, bad)).toEqual(bad);
+    expect(await output({ type: "json_parse", config: { fields: ["p"], on_error: "null" } }, bad)).toEqual([
+      { p: null },
+    ]);
+    const error = await failure({ type: "json_parse", config: { fields: ["p"], on_error: "error" } }, bad);
+    expect(error.message).toContain("field `p` is not valid JSON");
+    const { records, rejected } = await run({ type: "json_parse", config: { fields: ["p"], on_error: "dlq" } }, [
+      { p: "1" },
+      ...bad,
+    ]);
+    expect(records).toEqual([{ p: 1 }]);
+    expect(rejected.map((r) => r.record)).toEqual(bad);
+  });
+
+  test("json_encode turns objects and arrays into compact JSON text; scalars pass", async () => {
+    expect(
+      await output({ type: "json_encode", config: { fields: ["o", "a", "s"] } }, [
+        { o: { b: 1, a: [1, 2] }, a: [], s: "x" },
+      ]),
+    ).toEqual([{ o: '{"b":1,"a":[1,2]}', a: "[]", s: "x" }]);
+  });
+
+  test("bad config: into with several fields, unknown on_error", () => {
+    expect(configError({ type: "json_parse", config: { fields: ["a", "b"], into: "x" } }).message).toContain(
+      "only valid with exactly one field",
+    );
+    expect(configError({ type: "json_parse", config: { fields: ["a"], on_error: "skip" } }).message).toContain(
+      "on_error",
+    );
+    expect(configError({ type: "json_encode", config: { field: ["a"] } }).message).toContain("did you mean `fields`");
+  });
+});
+
+describe("hash", () => {
+  test("sha256 hex in place; salt prepended; null and missing left alone", async () => {
+    expect(
+      await output({ type: "hash", config: { fields: ["email", "phone"], salt: "pepper" } }, [
+        { email: "a@x.io", phone: null },
+        {},
+      ]),
+    ).toEqual([{ email: sha256("peppera@x.io"), phone: null }, {}]);
+  });
+
+  test("base64 into another field; non-strings hash their canonical JSON (sorted keys)", async () => {
+    const out = await output({ type: "hash", config: { fields: ["v"], encoding: "base64", into: "h" } }, [
+      { v: { b: 1, a: [true, null] } },
+      { v: 42 },
+    ]);
+    expect(out).toEqual([
+      { v: { b: 1, a: [true, null] }, h: sha256('{"a":[true,null],"b":1}', "base64") },
+      { v: 42, h: sha256("42", "base64") },
+    ]);
+  });
+
+  test("many records: repeated values give the same digest", async () => {
+    const records = Array.from({ length: 300 }, (_, i) => ({ k: `v${i % 7}` }));
+    const out = (await output({ type: "hash", config: { fields: ["k"] } }, records)) as { k: string }[];
+    expect(out[0]?.k).toBe(out[7]?.k);
+    expect(out[299]?.k).toBe(sha256("v5"));
+  });
+
+  test("bad config: empty fields, into with several fields, blake3, misspelt salt", () => {
+    expect(configError({ type: "hash", config: { fields: [] } }).message).toContain("fields");
+    expect(configError({ type: "hash", config: { fields: ["a", "b"], into: "x" } }).message).toContain("into");
+    expect(configError({ type: "hash", config: { fields: ["a"], algorithm: "blake3" } }).message).toContain(
+      "algorithm",
+    );
+    expect(configError({ type: "hash", config: { fields: ["email"], slat: "pepper" } }).message).toContain(
+      "did you mean `salt`",
+    );
+  });
+});
