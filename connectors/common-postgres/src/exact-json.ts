@@ -2,7 +2,7 @@ import type { Value } from "faucet-core";
 
 // A number literal that could lose digits as a double has 16+ significant digits (so 16+ digits
 // and dots in a row) or a three-digit exponent. Only texts that match take the slow path below.
-const MAYBE_LOSSY = /[\d.]{16}|\d[eE][+-]?\d{3}/;
+const EXPONENT = /\d[eE][+-]?\d{3}/;
 const NUMBER_PARTS = /^(-?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 
 /**
@@ -14,8 +14,42 @@ const NUMBER_PARTS = /^(-?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
  * parseJsonExact('{"id": 12345678901234567890, "x": 1.5}'); // { id: "12345678901234567890", x: 1.5 }
  */
 export function parseJsonExact(text: string, onLossy?: (token: string) => void): Value {
-  if (!MAYBE_LOSSY.test(text)) return JSON.parse(text) as Value;
+  if (!hasLongNumberRun(text) && !EXPONENT.test(text)) return JSON.parse(text) as Value;
   return JSON.parse(quoteLossyNumbers(text, onLossy)) as Value;
+}
+
+/**
+ * {@link parseJsonExact} for jsonb text, which the server prints without exponents (1e400 comes
+ * out as 401 digits), so a run of 16 digits and dots is the only sign of a lossy number. The
+ * run is found by looking at every 16th character only.
+ */
+export function parseJsonbExact(text: string, onLossy?: (token: string) => void): Value {
+  if (!hasLongNumberRun(text)) return JSON.parse(text) as Value;
+  return JSON.parse(quoteLossyNumbers(text, onLossy)) as Value;
+}
+
+function isNumberChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || c === 46;
+}
+
+/** True when `text` has 16 digits or dots in a row. */
+export function hasLongNumberRun(text: string): boolean {
+  const n = text.length;
+  let probe = 15;
+  while (probe < n) {
+    if (!isNumberChar(text.charCodeAt(probe))) {
+      probe += 16;
+      continue;
+    }
+    // A run of 16 through `probe` starts at most 15 characters back.
+    let start = probe;
+    while (start > probe - 15 && isNumberChar(text.charCodeAt(start - 1))) start--;
+    let end = probe;
+    while (end + 1 < n && end - start < 15 && isNumberChar(text.charCodeAt(end + 1))) end++;
+    if (end - start >= 15) return true;
+    probe = end + 16;
+  }
+  return false;
 }
 
 /** Thrown by a JSON parser set to fail on numbers a double cannot hold. */

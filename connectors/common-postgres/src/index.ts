@@ -25,7 +25,7 @@ export {
 } from "./config.js";
 export type { PgErrorFields } from "./errors.js";
 export { connectError, queryError } from "./errors.js";
-export { isLossy, LossyNumberError, parseJsonExact } from "./exact-json.js";
+export { hasLongNumberRun, isLossy, LossyNumberError, parseJsonbExact, parseJsonExact } from "./exact-json.js";
 export type { PostgresPoolOptions } from "./pool.js";
 export { PostgresPool } from "./pool.js";
 export { qualifiedName, quoteIdent, quoteLiteral, splitQualifiedName } from "./quote.js";

@@ -1,5 +1,5 @@
 import type { JsonSchema, Value } from "faucet-core";
-import { LossyNumberError, parseJsonExact } from "./exact-json.js";
+import { LossyNumberError, parseJsonbExact, parseJsonExact } from "./exact-json.js";
 
 /** Turns one value in Postgres text format into a JSON value. */
 export type TextParser = (text: string) => Value;
@@ -50,8 +50,8 @@ const bool: TextParser = (text) => text === "t";
 const timestamptz: TextParser = (text) => {
   // With TimeZone=UTC the server prints `2024-01-02 03:04:05.123456+00`.
   if (text.length < 19 || text.charCodeAt(10) !== 32 || text.endsWith(" BC")) return text;
+  if (text.endsWith("+00")) return `${text.slice(0, 10)}T${text.slice(11, -3)}Z`;
   const t = `${text.slice(0, 10)}T${text.slice(11)}`;
-  if (t.endsWith("+00")) return `${t.slice(0, -3)}Z`;
   return /[+-]\d\d$/.test(t) ? `${t}:00` : t;
 };
 const timestamp: TextParser = (text) =>
@@ -134,6 +134,7 @@ export class TypeRegistry {
   readonly #domains = new Map<number, number>();
   readonly #cache = new Map<number, TextParser>();
   readonly #json: TextParser;
+  readonly #jsonb: TextParser;
   #learnt = false;
 
   /**
@@ -144,13 +145,13 @@ export class TypeRegistry {
   constructor(options: { jsonBigNumbers?: JsonBigNumbers; onBigNumber?: (token: string) => void } = {}) {
     for (const [array, element] of BUILTIN_ARRAYS) this.#arrays.set(array, { element, delimiter: "," });
     const fail = (options.jsonBigNumbers ?? "fail") === "fail";
-    const onBigNumber = options.onBigNumber;
-    this.#json = fail
-      ? (text) =>
-          parseJsonExact(text, (token) => {
-            throw new LossyNumberError(token);
-          })
-      : (text) => parseJsonExact(text, onBigNumber);
+    const onLossy = fail
+      ? (token: string) => {
+          throw new LossyNumberError(token);
+        }
+      : options.onBigNumber;
+    this.#json = (text) => parseJsonExact(text, onLossy);
+    this.#jsonb = (text) => parseJsonbExact(text, onLossy);
   }
 
   /** True once {@link learn} has run. */
@@ -204,7 +205,8 @@ export class TypeRegistry {
 
   #build(oid: number, depth: number): TextParser {
     const base = this.baseOf(oid);
-    if (base === OID.json || base === OID.jsonb) return this.#json;
+    if (base === OID.json) return this.#json;
+    if (base === OID.jsonb) return this.#jsonb;
     const scalar = SCALAR_PARSERS.get(base);
     if (scalar) return scalar;
     const array = this.#arrays.get(base);

@@ -3,9 +3,11 @@ import {
   arrayLiteral,
   copyEscape,
   describeTarget,
+  hasLongNumberRun,
   isLossy,
   PostgresPool,
   parseArray,
+  parseJsonbExact,
   parseJsonExact,
   qualifiedName,
   quoteIdent,
@@ -108,6 +110,23 @@ describe("type mapping", () => {
     ]);
     expect(isLossy("9007199254740992")).toBe(false);
     expect(isLossy("9007199254740993")).toBe(true);
+  });
+
+  test("the skip-scan for long digit runs agrees with the regex it replaces", () => {
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const regex = /[\d.]{16}/;
+    for (let i = 0; i < 20_000; i++) {
+      const alphabet = next() < 0.5 ? "0123456789." : '0123456789.ax"{';
+      let text = "";
+      const length = Math.floor(next() * 70);
+      for (let j = 0; j < length; j++) text += alphabet[Math.floor(next() * alphabet.length)];
+      expect(hasLongNumberRun(text), text).toBe(regex.test(text));
+    }
+    expect(parseJsonbExact('{"n": 1000000000000000000000}')).toEqual({ n: "1000000000000000000000" });
   });
 
   test("parsers are per registry, never global", async () => {

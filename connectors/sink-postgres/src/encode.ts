@@ -97,7 +97,11 @@ export function encodeCopy(records: readonly Value[], columns: readonly PageColu
   for (let index = 0; index < records.length; index++) {
     const record = records[index] as ValueObject;
     for (let c = 0; c <= last; c++) {
-      out += copyEscape(cell(columns[c] as PageColumn, record, index));
+      const column = columns[c] as PageColumn;
+      const value = record[column.column.name];
+      // Numbers and booleans print without tabs, newlines or backslashes: nothing to escape.
+      const text = cell(column, record, index);
+      out += typeof value === "number" || typeof value === "boolean" ? (text as string) : copyEscape(text);
       out += c === last ? "\n" : "\t";
     }
   }
