@@ -6,17 +6,17 @@
  * `row_group_size`, and rollover by `max_rows_per_file` / `max_bytes_per_file` into
  * `{part}`-numbered files. At most one row group is buffered per open file.
  *
+ * @packageDocumentation
+ *
  * @example
  * import { Pipeline } from "faucet-core";
  * import { ParquetSink } from "faucet-sink-parquet";
  *
  * const sink = new ParquetSink({ path: "out/events-{part}.parquet", compression: "zstd" });
  * await new Pipeline(source, sink).run();
- *
- * @packageDocumentation
  */
 
-import { isAbsolute, resolve } from "node:path";
+import { resolvePath } from "faucet-common-file";
 import { defineSink } from "faucet-core";
 import { configuredPath, ParquetSinkConfig } from "./config.js";
 import { ParquetSink } from "./sink.js";
@@ -32,7 +32,7 @@ export const definition = defineSink({
   create: (config, context) => {
     const path = configuredPath(config);
     // Keep a trailing separator: it marks a folder destination.
-    const absolute = isAbsolute(path) ? path : `${resolve(context.baseDir, path)}${/[\\/]$/.test(path) ? "/" : ""}`;
+    const absolute = `${resolvePath(path, context.baseDir)}${/[\\/]$/.test(path) ? "/" : ""}`;
     const { destination: _destination, ...rest } = config;
     return new ParquetSink({ ...rest, path: absolute }, { logger: context.logger });
   },

@@ -4,9 +4,9 @@ import { access, type FileHandle, mkdir, open, rename, rm, stat } from "node:fs/
 import { basename, dirname, extname, join, sep } from "node:path";
 import { brotliCompressSync, gzipSync, constants as zlibConstants } from "node:zlib";
 import { compress as zstdCompress, init as zstdInit } from "@bokuweb/zstd-wasm";
+import { fileError } from "faucet-common-file";
 import {
   type CheckReport,
-  describe,
   FaucetError,
   type JsonSchema,
   type Logger,
@@ -230,16 +230,16 @@ export class ParquetSink implements Sink {
       await zstdReady;
     }
     this.compressors ??= compressors();
-    let handle: FileHandle;
     try {
       await mkdir(dirname(path), { recursive: true });
+    } catch (error) {
+      throw fileError(error, { connector: CONNECTOR, path, action: "create directory for", kind: "sink" });
+    }
+    let handle: FileHandle;
+    try {
       handle = await open(temporary, "w");
     } catch (error) {
-      throw new FaucetError("sink", `could not create ${path}: ${describe(error)}`, {
-        connector: CONNECTOR,
-        cause: error,
-        hint: "check that the folder of `path` is writable",
-      });
+      throw fileError(error, { connector: CONNECTOR, path: temporary, action: "open", kind: "sink" });
     }
     const bytes: ByteWriter & { flush?: () => Promise<void> } = new ByteWriter(1 << 20);
     // One write per row group: hyparquet-writer calls flush() after each and awaits it.

@@ -309,8 +309,8 @@ describe("bad input fails with a clear FaucetError", () => {
     await sink.writeBatch([{ id: 1 }]);
     const error = await faucetError(() => sink.close());
     expect(error.kind).toBe("sink");
-    expect(error.message).toContain("could not create");
-    expect(error.hint).toContain("writable");
+    expect(error.message).toContain("could not create the directory for");
+    expect(error.hint).toContain("remove or rename the file that is in the way");
     await sink.close(); // the failure was reported once; closing again is a no-op
     expect(readdirSync(join(blocker, ".."))).toEqual(["file"]); // no temporary file left behind
     const report = await new ParquetSink({ path: join(blocker, "sub", "out.parquet") }).check();

@@ -4,18 +4,18 @@
  * ±2^53 and DECIMAL as strings, timestamps as RFC 3339 UTC, binary as base64, nested lists and
  * structs as arrays and objects).
  *
+ * @packageDocumentation
+ *
  * @example
  * import { Pipeline } from "faucet-core";
  * import { ParquetSource } from "faucet-source-parquet";
  *
  * const source = new ParquetSource({ path: "events/*.parquet", columns: ["id", "amount"] });
  * await new Pipeline(source, sink).run();
- *
- * @packageDocumentation
  */
+import { resolvePath } from "faucet-common-file";
 import { defineSource } from "faucet-core";
 import { configuredPath, ParquetSourceConfig } from "./config.js";
-import { resolveAgainst } from "./files.js";
 import { ParquetSource } from "./stream.js";
 
 export { ParquetLocation, ParquetSourceConfig } from "./config.js";
@@ -28,7 +28,7 @@ export const definition = defineSource({
   description: "Reads Parquet files (a file or a glob) row group by row group, with column projection",
   config: ParquetSourceConfig,
   create: (config, context) => {
-    const path = resolveAgainst(configuredPath(config), context.baseDir);
+    const path = resolvePath(configuredPath(config), context.baseDir);
     const { source: _location, ...rest } = config;
     return new ParquetSource({ ...rest, path });
   },

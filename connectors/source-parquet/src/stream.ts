@@ -1,5 +1,6 @@
 import { type FileHandle, open } from "node:fs/promises";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
+import { expandPaths, fileError } from "faucet-common-file";
 import {
   type CheckReport,
   closestMatch,
@@ -28,7 +29,6 @@ import {
 import { compressors as jsCompressors } from "hyparquet-compressors";
 import { configuredPath, ParquetSourceConfig } from "./config.js";
 import { type Converter, converterFor, PARSERS, rawMetadata } from "./convert.js";
-import { expandGlob, isGlob } from "./files.js";
 
 const CONNECTOR = "source-parquet";
 const FOOTER_FETCH = 64 * 1024;
@@ -132,22 +132,9 @@ export class ParquetSource implements Source {
     await Promise.allSettled(handles.map((handle) => handle.close()));
   }
 
-  /** The files to read, sorted; fails when a glob matches nothing. */
+  /** The files to read, sorted; a missing file, a directory or a glob that matches nothing fails. */
   private async files(): Promise<string[]> {
-    const path = configuredPath(this.config);
-    let paths: string[];
-    try {
-      paths = await expandGlob(path);
-    } catch (error) {
-      throw FaucetError.wrap(error, "source", { connector: CONNECTOR, message: `could not list files for ${path}` });
-    }
-    if (paths.length === 0) {
-      throw new FaucetError("source", `no file matches ${path}`, {
-        connector: CONNECTOR,
-        hint: "check `path`; globs resolve against the config file's folder",
-      });
-    }
-    return paths;
+    return await expandPaths(configuredPath(this.config), { connector: CONNECTOR });
   }
 
   private async withFile<T>(path: string, fn: (file: OpenFile) => Promise<T>): Promise<T> {
@@ -164,13 +151,15 @@ export class ParquetSource implements Source {
     try {
       handle = await open(path, "r");
     } catch (error) {
-      throw openError(error, path, isGlob(configuredPath(this.config)));
+      throw fileError(error, { connector: CONNECTOR, path, action: "open", kind: "source" });
     }
     this.open.add(handle);
     try {
       const info = await handle.stat();
-      if (info.isDirectory())
-        throw openError(Object.assign(new Error("is a directory"), { code: "EISDIR" }), path, false);
+      if (info.isDirectory()) {
+        const error = Object.assign(new Error("is a directory"), { code: "EISDIR" });
+        throw fileError(error, { connector: CONNECTOR, path, action: "read", kind: "source" });
+      }
       const size = info.size;
       const buffer = fileBuffer(handle, size, path);
       let metadata: FileMetaData;
@@ -324,24 +313,4 @@ function recordBuilder(names: readonly string[]): (...columns: Value[][]) => (ro
   return new Function(...params, `return (row) => ({ ${body} });`) as (
     ...columns: Value[][]
   ) => (row: number) => ValueObject;
-}
-
-function openError(error: unknown, path: string, fromGlob: boolean): FaucetError {
-  const code = (error as NodeJS.ErrnoException).code;
-  const what =
-    code === "ENOENT"
-      ? `no such file: ${path}`
-      : code === "EISDIR"
-        ? `${path} is a directory, not a Parquet file`
-        : code === "EACCES"
-          ? `permission denied reading ${path}`
-          : `could not open ${path}: ${describe(error)}`;
-  return new FaucetError("source", what, {
-    connector: CONNECTOR,
-    cause: error,
-    hint:
-      code === "EISDIR"
-        ? "point `path` at a file or a glob such as `dir/*.parquet`"
-        : `check \`path\`${fromGlob ? "" : "; relative paths resolve against the config file's folder"}`,
-  });
 }

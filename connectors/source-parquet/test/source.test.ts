@@ -152,8 +152,8 @@ describe("bad input fails with a clear FaucetError", () => {
     const error = await faucetError(() => fetchAll(new ParquetSource({ path: join(dir(), "missing.parquet") })));
     expect(error.kind).toBe("source");
     expect(error.connector).toBe("source-parquet");
-    expect(error.message).toContain("no such file");
-    expect(error.hint).toContain("path");
+    expect(error.message).toContain("missing.parquet: it does not exist");
+    expect(error.hint).toContain("relative paths resolve against the config file's directory");
   });
 
   it("a glob that matches nothing", async () => {
@@ -164,7 +164,7 @@ describe("bad input fails with a clear FaucetError", () => {
 
   it("a directory instead of a file", async () => {
     const error = await faucetError(() => fetchAll(new ParquetSource({ path: join(dir(), "parts") })));
-    expect(error.message).toContain("is a directory");
+    expect(error.message).toContain("it is a directory, not a file");
   });
 
   it("a file that is not Parquet", async () => {
