@@ -102,7 +102,8 @@ export async function buildPipeline(resolved: ResolvedPipeline, options: BuildOp
       name: resolved.name,
       stateStore,
       transforms,
-      delivery: resolved.delivery,
+      // A dry run or a preview commits nothing, so there is no delivery guarantee to hold.
+      delivery: options.dryRun || options.sink ? "at_least_once" : resolved.delivery,
       logger: options.logger,
       ...(resolved.batchSize !== undefined ? { batchSize: resolved.batchSize } : {}),
       ...(resolved.prefetch !== undefined ? { prefetch: resolved.prefetch } : {}),

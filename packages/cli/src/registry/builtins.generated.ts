@@ -97,6 +97,15 @@ export const BUILTINS: readonly RegistryEntry[] = [
   },
   {
     kind: "sink",
+    type: "sqlite",
+    package: "faucet-sink-sqlite",
+    description: "Write records into a SQLite table: append, upsert or delete, one transaction per page",
+    origin: "builtin",
+    verified: true,
+    load: () => import("faucet-sink-sqlite") as Promise<Module>,
+  },
+  {
+    kind: "sink",
     type: "stdout",
     package: "faucet-sink-stdout",
     description: "Print records to stdout or stderr as JSON Lines, pretty JSON, TSV or CSV",
