@@ -49,6 +49,16 @@ function isSecret(node) {
   return node.secret === true || node.writeOnly === true;
 }
 
+/** A node's description, or that of its first described union branch (`.describe()` before `.nullable()`). */
+function describeNode(root, node) {
+  if (typeof node.description === "string") return node.description;
+  for (const branch of branches(node) ?? []) {
+    const b = deref(root, branch);
+    if (typeof b.description === "string") return b.description;
+  }
+  return "";
+}
+
 /** The object schema to descend into for nested rows, if `node` is (or may be) one. */
 function objectOf(root, raw) {
   const node = deref(root, raw);
@@ -78,7 +88,7 @@ export function schemaRows(schema, prefix = "", depth = 0, root = schema) {
       type: typeText(root, child),
       required: required.has(key) && child.default === undefined,
       default: child.default,
-      description: (child.description ?? "").replace(/\s+/g, " ").trim(),
+      description: describeNode(root, child).replace(/\s+/g, " ").trim(),
       secret: isSecret(child),
     });
     if (depth < 2) {

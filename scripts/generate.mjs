@@ -361,7 +361,9 @@ async function main() {
   );
   const { documentSchema } = await cliDist("config/document-schema.js");
   const grammar = await cliDist("config/grammar.js");
-  const all = [...entries, ...stateStores];
+  const all = [...entries, ...stateStores].sort(
+    (a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.type.localeCompare(b.type),
+  );
   const byKind = Object.fromEntries(
     KIND_ORDER.map((k) => [k, all.filter((e) => e.kind === k).map((e) => e.definition)]),
   );

@@ -2,9 +2,11 @@
 import { lazySink, lazySource, lazyStateStore } from "./lazy.js";
 
 export type * as SinkCsv from "faucet-sink-csv";
+export type * as SinkHttp from "faucet-sink-http";
 export type * as SinkJsonl from "faucet-sink-jsonl";
 export type * as SinkParquet from "faucet-sink-parquet";
 export type * as SinkPostgres from "faucet-sink-postgres";
+export type * as SinkSqlite from "faucet-sink-sqlite";
 export type * as SinkStdout from "faucet-sink-stdout";
 export type * as SourceCsv from "faucet-source-csv";
 export type * as SourceJsonl from "faucet-source-jsonl";
@@ -17,9 +19,11 @@ export type * as StatePostgres from "faucet-state-postgres";
 /** Each first-party connector package, imported on first call (for its classes and helpers). */
 export const modules = {
   sinkCsv: () => import("faucet-sink-csv"),
+  sinkHttp: () => import("faucet-sink-http"),
   sinkJsonl: () => import("faucet-sink-jsonl"),
   sinkParquet: () => import("faucet-sink-parquet"),
   sinkPostgres: () => import("faucet-sink-postgres"),
+  sinkSqlite: () => import("faucet-sink-sqlite"),
   sinkStdout: () => import("faucet-sink-stdout"),
   sourceCsv: () => import("faucet-source-csv"),
   sourceJsonl: () => import("faucet-source-jsonl"),
@@ -50,12 +54,16 @@ export const sources = {
 export const sinks = {
   /** Write records as RFC 4180 CSV (gzip/zstd optional), one write per page */
   csv: lazySink(() => import("faucet-sink-csv")),
+  /** Sends records to an HTTP endpoint: one request per record or JSON arrays, retries, idempotency keys */
+  http: lazySink(() => import("faucet-sink-http")),
   /** Write records as JSON Lines (gzip/zstd optional), one write per page */
   jsonl: lazySink(() => import("faucet-sink-jsonl")),
   /** Writes Parquet files with an inferred, widening schema, row groups and rollover */
   parquet: lazySink(() => import("faucet-sink-parquet")),
   /** Write to a PostgreSQL table: COPY or INSERT, upsert, delete, overwrite, exactly-once */
   postgres: lazySink(() => import("faucet-sink-postgres")),
+  /** Write records into a SQLite table: append, upsert or delete, one transaction per page */
+  sqlite: lazySink(() => import("faucet-sink-sqlite")),
   /** Print records to stdout or stderr as JSON Lines, pretty JSON, TSV or CSV */
   stdout: lazySink(() => import("faucet-sink-stdout")),
 } as const;

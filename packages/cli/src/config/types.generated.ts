@@ -21,12 +21,16 @@ export interface BuiltinSourceConfigs {
 export interface BuiltinSinkConfigs {
   /** Write records as RFC 4180 CSV (gzip/zstd optional), one write per page */
   csv: z.input<typeof import("faucet-sink-csv")["definition"]["config"]>;
+  /** Sends records to an HTTP endpoint: one request per record or JSON arrays, retries, idempotency keys */
+  http: z.input<typeof import("faucet-sink-http")["definition"]["config"]>;
   /** Write records as JSON Lines (gzip/zstd optional), one write per page */
   jsonl: z.input<typeof import("faucet-sink-jsonl")["definition"]["config"]>;
   /** Writes Parquet files with an inferred, widening schema, row groups and rollover */
   parquet: z.input<typeof import("faucet-sink-parquet")["definition"]["config"]>;
   /** Write to a PostgreSQL table: COPY or INSERT, upsert, delete, overwrite, exactly-once */
   postgres: z.input<typeof import("faucet-sink-postgres")["definition"]["config"]>;
+  /** Write records into a SQLite table: append, upsert or delete, one transaction per page */
+  sqlite: z.input<typeof import("faucet-sink-sqlite")["definition"]["config"]>;
   /** Print records to stdout or stderr as JSON Lines, pretty JSON, TSV or CSV */
   stdout: z.input<typeof import("faucet-sink-stdout")["definition"]["config"]>;
 }

@@ -70,6 +70,15 @@ export const BUILTINS: readonly RegistryEntry[] = [
   },
   {
     kind: "sink",
+    type: "http",
+    package: "faucet-sink-http",
+    description: "Sends records to an HTTP endpoint: one request per record or JSON arrays, retries, idempotency keys",
+    origin: "builtin",
+    verified: true,
+    load: () => import("faucet-sink-http") as Promise<Module>,
+  },
+  {
+    kind: "sink",
     type: "jsonl",
     package: "faucet-sink-jsonl",
     description: "Write records as JSON Lines (gzip/zstd optional), one write per page",
