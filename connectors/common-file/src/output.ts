@@ -64,7 +64,7 @@ export class OutputFile {
   }
 
   /** Writes one page with one call. */
-  async write(data: string | Buffer): Promise<void> {
+  async write(data: string | readonly string[] | Buffer): Promise<void> {
     const writer = await this.writer();
     await writer.write(data);
     this.#dirty = true;

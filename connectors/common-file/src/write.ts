@@ -87,11 +87,14 @@ export class FileWriter {
     }
   }
 
-  /** Writes one page (compressing it when configured) with a single call. */
-  async write(data: string | Buffer): Promise<void> {
+  /**
+   * Writes one page (compressing it when configured) with a single call. A page given as
+   * several strings is encoded into one buffer first.
+   */
+  async write(data: string | readonly string[] | Buffer): Promise<void> {
     const { compression, connector } = this.#options;
     try {
-      const bytes = typeof data === "string" ? this.#encode(data) : data;
+      const bytes = Buffer.isBuffer(data) ? data : this.#encode(typeof data === "string" ? [data] : data);
       const out = compression === "none" ? bytes : await compressPage(bytes, compression);
       // write(2) may write less than asked (pipes, signals): loop until the page is all out.
       let offset = 0;
@@ -104,11 +107,13 @@ export class FileWriter {
     }
   }
 
-  #encode(text: string): Buffer {
+  #encode(pieces: readonly string[]): Buffer {
+    let chars = 0;
+    for (const piece of pieces) chars += piece.length;
     // UTF-8 needs at most 3 bytes per UTF-16 code unit.
-    if (this.#scratch.length < text.length * 3)
-      this.#scratch = Buffer.allocUnsafe(Math.max(text.length * 3, 64 * 1024));
-    const length = this.#scratch.write(text, 0, "utf8");
+    if (this.#scratch.length < chars * 3) this.#scratch = Buffer.allocUnsafe(Math.max(chars * 3, 64 * 1024));
+    let length = 0;
+    for (const piece of pieces) length += this.#scratch.write(piece, length, "utf8");
     return this.#scratch.subarray(0, length);
   }
 

@@ -19,7 +19,7 @@ import { JsonlSink } from "./sink.js";
 
 export type { JsonlSinkInput } from "./config.js";
 export { JsonlSinkConfig } from "./config.js";
-export { serializePage } from "./serialize.js";
+export { PageEncoder, serializePage } from "./serialize.js";
 export { JsonlSink } from "./sink.js";
 
 /** The `jsonl` sink for the CLI registry. */

@@ -10,7 +10,7 @@ import {
   type Value,
 } from "faucet-core";
 import { JsonlSinkConfig, type JsonlSinkInput } from "./config.js";
-import { serializePage } from "./serialize.js";
+import { PageEncoder } from "./serialize.js";
 
 const CONNECTOR = "sink-jsonl";
 
@@ -28,6 +28,7 @@ const CONNECTOR = "sink-jsonl";
 export class JsonlSink implements Sink {
   readonly config: JsonlSinkConfig;
   readonly #file: OutputFile;
+  readonly #encoder = new PageEncoder(CONNECTOR);
 
   constructor(config: JsonlSinkInput) {
     this.config = parseConfig(JsonlSinkConfig, config, { connector: CONNECTOR });
@@ -58,7 +59,7 @@ export class JsonlSink implements Sink {
 
   async writeBatch(records: readonly Value[]): Promise<number> {
     if (records.length === 0) return 0;
-    await this.#file.write(serializePage(records, this.config.pretty, CONNECTOR));
+    await this.#file.write(this.#encoder.encode(records, this.config.pretty));
     return records.length;
   }
 
