@@ -41,6 +41,8 @@ export {
   noAuth,
   registerAuthSecrets,
 } from "./auth/index.js";
+export type { BookmarkFormat } from "./bookmark.js";
+export { BOOKMARK_FORMATS, BOOKMARK_PLACEHOLDER, formatBookmark, renderBookmark } from "./bookmark.js";
 export type { HttpClientOptions, HttpClientStats } from "./client.js";
 export { createHttpClient, HttpClient } from "./client.js";
 export { AuthConfig, httpResilienceFields, TlsConfig } from "./config.js";
