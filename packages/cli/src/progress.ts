@@ -17,6 +17,11 @@ export function duration(ms: number): string {
   return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`;
 }
 
+/** `1 page`, `3 pages`. */
+function plural(n: number, noun: string): string {
+  return `${count(n)} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 function bookmarkText(bookmark: Value | undefined): string {
   if (bookmark === undefined) return "none";
   const text = JSON.stringify(bookmark);
@@ -76,9 +81,9 @@ export function summaryText(result: PipelineResult, dryRun: boolean): string {
   const head = result.cancelled ? "cancelled" : dryRun ? "dry run finished" : "done";
   const verb = dryRun ? "would write" : "wrote";
   const lines = [
-    `${head}: ${result.name}: read ${count(result.recordsRead)} records, ${verb} ${count(result.recordsWritten)} in ${count(result.pages)} pages, ${duration(result.durationMs)} (${count(rate)} rows/s)`,
+    `${head}: ${result.name}: read ${plural(result.recordsRead, "record")}, ${verb} ${count(result.recordsWritten)} in ${plural(result.pages, "page")}, ${duration(result.durationMs)} (${count(rate)} rows/s)`,
   ];
-  if (result.deadLettered > 0) lines.push(`  dead-lettered: ${count(result.deadLettered)} records`);
+  if (result.deadLettered > 0) lines.push(`  dead-lettered: ${plural(result.deadLettered, "record")}`);
   if (dryRun) lines.push("  nothing was written and no state was saved");
   else lines.push(`  bookmark${result.cancelled ? " saved" : ""}: ${bookmarkText(result.bookmark)}`);
   lines.push(
