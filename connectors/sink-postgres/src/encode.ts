@@ -86,15 +86,20 @@ function cell(column: PageColumn, record: ValueObject, index: number): string | 
 }
 
 /**
- * One page in COPY text format, built as one string: tab-separated, escaped, `\N` for NULL.
+ * Records `from` to `to` of a page in COPY text format: tab-separated, escaped, `\N` for NULL.
  *
  * @example
  * encodeCopy([{ id: 1, name: "a\tb" }], columns); // "1\ta\\tb\n"
  */
-export function encodeCopy(records: readonly Value[], columns: readonly PageColumn[]): string {
+export function encodeCopy(
+  records: readonly Value[],
+  columns: readonly PageColumn[],
+  from = 0,
+  to = records.length,
+): string {
   let out = "";
   const last = columns.length - 1;
-  for (let index = 0; index < records.length; index++) {
+  for (let index = from; index < to; index++) {
     const record = records[index] as ValueObject;
     for (let c = 0; c <= last; c++) {
       const column = columns[c] as PageColumn;
@@ -116,21 +121,27 @@ export function encodeCopyJsonb(records: readonly Value[]): string {
 }
 
 /**
- * Rows `from` to `to` of a page as one array of text literals per column, for
- * `unnest($1::text[], …)`.
+ * Rows `from` to `to` of a page as one Postgres `text[]` literal per column (`{"a","b",NULL}`),
+ * for `unnest($1::text[], …)`. Built here in one pass rather than handing pg arrays of strings to
+ * quote element by element.
  */
 export function encodeColumns(
   records: readonly Value[],
   columns: readonly PageColumn[],
   from = 0,
   to = records.length,
-): (string | null)[][] {
-  const out = columns.map(() => new Array<string | null>(to - from));
-  for (let index = from; index < to; index++) {
-    const record = records[index] as ValueObject;
-    for (let c = 0; c < columns.length; c++) {
-      (out[c] as (string | null)[])[index - from] = cell(columns[c] as PageColumn, record, index);
+): string[] {
+  const out: string[] = [];
+  for (const column of columns) {
+    let literal = "{";
+    for (let index = from; index < to; index++) {
+      if (index > from) literal += ",";
+      const text = cell(column, records[index] as ValueObject, index);
+      if (text === null) literal += "NULL";
+      else if (text.indexOf('"') === -1 && text.indexOf("\\") === -1) literal += `"${text}"`;
+      else literal += `"${text.replace(/[\\"]/g, "\\$&")}"`;
     }
+    out.push(`${literal}}`);
   }
   return out;
 }

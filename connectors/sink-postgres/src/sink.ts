@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { once } from "node:events";
 import { finished } from "node:stream/promises";
 import { PostgresPool, queryError, quoteIdent } from "faucet-common-postgres";
 import {
@@ -50,6 +51,8 @@ import {
 } from "./sql.js";
 
 const CONNECTOR = "sink-postgres";
+/** Rows encoded per COPY write: big enough to be a bulk write, small enough to overlap. */
+const COPY_CHUNK_ROWS = 2000;
 
 /** Options of {@link PostgresSink} beyond its config. */
 export interface PostgresSinkOptions {
@@ -378,9 +381,14 @@ export class PostgresSink implements Sink {
     await this.#copyInto(client, this.#target, page, records);
   }
 
+  /**
+   * COPY a page in chunks of {@link COPY_CHUNK_ROWS} rows: the server parses and inserts one
+   * chunk while the next is encoded, and the socket's backpressure paces the writes. The page is
+   * still one statement inside the page's transaction.
+   */
   async #copyInto(client: PoolClient, table: TableRef, page: PageColumn[], records: readonly Value[]): Promise<void> {
-    const text = encodeCopy(records, page);
     const { from: copyFrom } = await import("pg-copy-streams");
+    const first = encodeCopy(records, page, 0, Math.min(records.length, COPY_CHUNK_ROWS));
     const stream = client.query(
       copyFrom(
         copyFromSql(
@@ -389,8 +397,23 @@ export class PostgresSink implements Sink {
         ),
       ),
     );
-    stream.end(text);
-    await finished(stream);
+    const done = finished(stream);
+    done.catch(() => undefined); // observed below; never an unhandled rejection
+    try {
+      let chunk = first;
+      for (let from = COPY_CHUNK_ROWS; ; from += COPY_CHUNK_ROWS) {
+        if (!stream.write(chunk)) await Promise.race([once(stream, "drain"), done]);
+        if (from >= records.length) break;
+        chunk = encodeCopy(records, page, from, Math.min(records.length, from + COPY_CHUNK_ROWS));
+      }
+    } catch (error) {
+      // A record that cannot be encoded: CopyFail makes the server abandon the COPY.
+      stream.destroy(error as Error);
+      await done.catch(() => undefined);
+      throw error;
+    }
+    stream.end();
+    await done;
   }
 
   async #insert(client: PoolClient, page: PageColumn[], records: readonly Value[], suffix: string): Promise<void> {

@@ -195,6 +195,22 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "sink-postgres", (
       }
     });
 
+    test("COPY in chunks: a bad record deep in a big page is named, and nothing of the page lands", async () => {
+      await sql(url, `CREATE TABLE ${q("big")} (id int, b bytea)`);
+      const page = Array.from({ length: 9000 }, (_, id) => ({ id, b: "AAE=" }));
+      const sink = new PostgresSink({ ...base, table_name: "big", column_mapping: "auto_map" });
+      const serverSide = await sink
+        .writeBatch(page.map((r) => (r.id === 6543 ? { ...r, id: "x" } : r)))
+        .catch((e) => e);
+      expect((serverSide as Error).message).toMatch(/record 6543, column "id"/);
+      const clientSide = await sink.writeBatch(page.map((r) => (r.id === 7777 ? { ...r, b: "%" } : r))).catch((e) => e);
+      expect((clientSide as Error).message).toMatch(/record 7777, column "b" \(bytea\)/);
+      expect(await count("big")).toBe(0);
+      expect(await sink.writeBatch(page)).toBe(9000); // the connection is still good
+      expect(await count("big")).toBe(9000);
+      await sink.close();
+    });
+
     test("bytea needs base64: anything else names the record", async () => {
       await sql(url, `CREATE TABLE ${q("bin")} (b bytea)`);
       const error = await write({ table_name: "bin", column_mapping: "auto_map" }, [
