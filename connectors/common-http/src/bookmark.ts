@@ -3,7 +3,7 @@ import { FaucetError, type Value } from "faucet-core";
 /**
  * Rendering a stored bookmark into a request, shared by the HTTP sources that bind it (the
  * GraphQL source's `replication_bind.variable`; the REST source's `replication_bind` keeps its
- * own copy for now). The formats are the Rust faucet-stream's `BindFormat`.
+ * formats are the Rust faucet-stream's `BindFormat`.
  */
 
 /** The placeholder a bind template substitutes (the Rust faucet-stream spelling). */

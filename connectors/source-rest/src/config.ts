@@ -1,4 +1,11 @@
-import { AuthConfig, compileJsonPath, httpResilienceFields, TlsConfig } from "faucet-common-http";
+import {
+  AuthConfig,
+  BOOKMARK_FORMATS,
+  BOOKMARK_PLACEHOLDER,
+  compileJsonPath,
+  httpResilienceFields,
+  TlsConfig,
+} from "faucet-common-http";
 import { type Value, z } from "faucet-core";
 import { partitionKey } from "./partitions.js";
 
@@ -117,10 +124,6 @@ const ReplicationMethod = z
     "`incremental` (the default when `replication_key` is set) or `full_table`; the Rust `{type: Incremental}` works too",
   );
 
-/** The placeholder a bind template substitutes (the Rust faucet-stream spelling). */
-// biome-ignore lint/suspicious/noTemplateCurlyInString: a literal placeholder users write in YAML
-export const BOOKMARK_PLACEHOLDER = "${bookmark}";
-
 /** `replication_bind`: where the stored bookmark goes on the request, so the server filters. */
 export const ReplicationBindConfig = z
   .strictObject({
@@ -142,7 +145,7 @@ export const ReplicationBindConfig = z
         `Text sent, with ${BOOKMARK_PLACEHOLDER} replaced by the formatted bookmark, e.g. \`>=${BOOKMARK_PLACEHOLDER}\``,
       ),
     format: z
-      .enum(["raw", "iso8601", "epoch_s", "epoch_ms", "date"])
+      .enum(BOOKMARK_FORMATS)
       .default("raw")
       .describe("How the bookmark is formatted: as stored, ISO 8601 UTC, epoch seconds or milliseconds, or a date"),
   })
