@@ -2,7 +2,7 @@ import { FaucetError, type Value } from "faucet-core";
 
 /**
  * Rendering a stored bookmark into a request, shared by the HTTP sources that bind it (the
- * GraphQL source's `replication_bind.variable`; the REST source's `replication_bind` keeps its
+ * GraphQL source's `replication_bind.variable` and the REST source's `replication_bind`). The
  * formats are the Rust faucet-stream's `BindFormat`.
  */
 
