@@ -17,7 +17,7 @@
  * @packageDocumentation
  */
 export type { Database, DatabaseLocation, OpenOptions } from "./database.js";
-export { openDatabase, parseDatabaseUrl, quoteIdentifier } from "./database.js";
+export { checkpoint, openDatabase, parseDatabaseUrl, quoteIdentifier } from "./database.js";
 export type { SqliteErrorContext } from "./errors.js";
 export { isBusy, sqliteError } from "./errors.js";
 export { fromSqlite, toSqlite } from "./values.js";

@@ -1,4 +1,5 @@
 import {
+  checkpoint,
   type Database,
   openDatabase,
   parseDatabaseUrl,
@@ -69,6 +70,8 @@ export class SqliteSink implements Sink {
   #columns: Map<string, Column> | null | undefined;
   #statements = new Map<string, Statement>();
   #closed = false;
+  /** Pages committed since the last flush. */
+  #dirty = false;
 
   constructor(config: SqliteSinkInput, options: SqliteSinkOptions = {}) {
     this.config = parseConfig(SqliteSinkConfig, config, { connector: CONNECTOR });
@@ -169,6 +172,14 @@ export class SqliteSink implements Sink {
     return { probes };
   }
 
+  /** Makes every committed page durable (a WAL checkpoint syncs the log): called before a bookmark is saved. */
+  async flush(): Promise<void> {
+    if (this.#closed || this.#memory || !this.#db || !this.#dirty) return;
+    const db = await this.#database();
+    this.#run("make the written pages durable", () => checkpoint(db));
+    this.#dirty = false;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -229,6 +240,7 @@ export class SqliteSink implements Sink {
       if (deletes.length > 0) this.#deleteKeys(db, deletes, deleteIndex, partial ? failures : undefined);
       if (watermark) this.#saveToken(db, watermark.scope, watermark.token);
       this.#run("commit the page", () => db.exec("COMMIT"));
+      this.#dirty = true;
     } catch (error) {
       if (db.inTransaction) db.exec("ROLLBACK");
       throw this.#error(error, `write a page to ${this.config.table_name}`);
