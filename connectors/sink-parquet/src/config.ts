@@ -36,8 +36,8 @@ const SchemaSource = z
   .describe("How the schema is found: `{type: inferred}` (the default and the only kind supported).");
 
 export const ParquetCompression = z
-  .enum(["snappy", "zstd", "gzip", "brotli", "uncompressed"])
-  .describe("Column-data codec.");
+  .enum(["snappy", "zstd", "gzip", "brotli", "lz4", "uncompressed"])
+  .describe("Column-data codec; `lz4` is Parquet's LZ4_RAW.");
 
 export const ParquetSinkConfig = z
   .strictObject({

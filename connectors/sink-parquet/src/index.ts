@@ -2,7 +2,7 @@
  * faucet-sink-parquet: writes records to Parquet files that DuckDB, Spark, Arrow and pandas
  * read. The schema is inferred from the records and widens as pages arrive (integer → double,
  * anything mixed → string); a column that appears after a file's schema is fixed starts a new
- * part instead of being dropped. Snappy (default), zstd, gzip, brotli or no compression;
+ * part instead of being dropped. Snappy (default), zstd, gzip, brotli, lz4 or no compression;
  * `row_group_size`, and rollover by `max_rows_per_file` / `max_bytes_per_file` into
  * `{part}`-numbered files. At most one row group is buffered per open file.
  *

@@ -21,6 +21,7 @@ import {
 import { ByteWriter, ParquetWriter } from "hyparquet-writer";
 import { snappyCompressor } from "hysnappy";
 import { configuredPath, ParquetSinkConfig } from "./config.js";
+import { lz4Compress } from "./lz4.js";
 import { RowGroupBuffer } from "./schema.js";
 
 const CONNECTOR = "sink-parquet";
@@ -29,18 +30,20 @@ const CODECS = {
   zstd: "ZSTD",
   gzip: "GZIP",
   brotli: "BROTLI",
+  lz4: "LZ4_RAW",
   uncompressed: "UNCOMPRESSED",
 } as const;
 
 let zstdReady: Promise<void> | undefined;
 
-/** Compressors, built once: WebAssembly snappy and zstd, Node's zlib for gzip and brotli. */
+/** Compressors, built once: WebAssembly snappy and zstd, Node's zlib for gzip and brotli, LZ4 in JS. */
 function compressors(): Record<string, (input: Uint8Array) => Uint8Array> {
   return {
     SNAPPY: snappyCompressor(),
     ZSTD: (input) => zstdCompress(input, 3),
     GZIP: (input) => gzipSync(input, { level: 6 }),
     BROTLI: (input) => brotliCompressSync(input, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 5 } }),
+    LZ4_RAW: lz4Compress,
   };
 }
 
