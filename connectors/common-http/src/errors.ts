@@ -206,6 +206,8 @@ export function gaveUp(error: FaucetError, attempts: number): FaucetError {
     ...(error.hint ? { hint: error.hint } : {}),
     ...(error.status === undefined ? {} : { status: error.status }),
     ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+    // The pipeline reads this and does not retry what the client already retried.
+    attempts,
   });
 }
 

@@ -5,7 +5,7 @@ import type { Sink } from "./sink.js";
 import type { Value } from "./value.js";
 
 /** Why a record went to the dead-letter sink. */
-export type DeadLetterReason = "transform_rejected" | "sink_rejected" | "batch_failed";
+export type DeadLetterReason = "transform_rejected" | "sink_rejected" | "batch_failed" | "poison";
 
 /** Where rejected records go, and how many the run tolerates. */
 export interface DeadLetterOptions {

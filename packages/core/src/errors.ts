@@ -45,6 +45,11 @@ export interface FaucetErrorOptions {
   status?: number;
   /** How long the server asked us to wait before retrying, in milliseconds. */
   retryAfterMs?: number;
+  /**
+   * How many attempts the thrower already made (a connector that retries its own requests sets
+   * it), so the pipeline does not multiply retries.
+   */
+  attempts?: number;
 }
 
 /**
@@ -67,6 +72,8 @@ export class FaucetError extends Error {
   readonly hint: string | undefined;
   readonly status: number | undefined;
   readonly retryAfterMs: number | undefined;
+  /** Attempts already made by the thrower (see {@link FaucetErrorOptions.attempts}). */
+  readonly attempts: number | undefined;
   /** The message without the `[faucet] [connector]` prefix and hint. */
   readonly detail: string;
 
@@ -82,6 +89,7 @@ export class FaucetError extends Error {
     this.hint = hint;
     this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;
+    this.attempts = options.attempts;
   }
 
   /**

@@ -73,6 +73,8 @@ export type { PipelineOptions, PipelineProgress, PipelineResult } from "./pipeli
 export { Pipeline } from "./pipeline.js";
 export { prefetch } from "./prefetch.js";
 export { clearSecrets, REDACTED, redactSecrets, registerSecret } from "./redact.js";
+export type { CircuitBreakerOptions, PoisonOptions, RetryCategory } from "./resilience.js";
+export { CircuitBreaker, pipelineMayRetry, RETRY_CATEGORIES, retryCategory } from "./resilience.js";
 export type { RetryEvent, RetryOptions, RetryPolicy } from "./retry.js";
 export { backoffDelay, DEFAULT_RETRY, sleep, withRetry } from "./retry.js";
 export type { SchemaDriftPolicy } from "./schema-drift.js";

@@ -5,14 +5,17 @@ import { deliveryGuarantee, formatCommitToken, parseCommitToken, toCommittedPosi
 import { FaucetError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { consoleLogger } from "./logger.js";
+import { PageWriter } from "./page-writer.js";
 import { prefetch } from "./prefetch.js";
+import type { CircuitBreakerOptions, PoisonOptions, RetryCategory } from "./resilience.js";
+import { CircuitBreaker, pipelineMayRetry } from "./resilience.js";
 import type { RetryPolicy } from "./retry.js";
-import { withRetry } from "./retry.js";
+import { backoffDelay, sleep, withRetry } from "./retry.js";
 import { SchemaDriftGuard, type SchemaDriftPolicy } from "./schema-drift.js";
 import type { Sink } from "./sink.js";
 import { sinkCapabilities, sinkName } from "./sink.js";
-import type { FetchContext, Source } from "./source.js";
-import { sourceName } from "./source.js";
+import type { FetchContext, Source, StreamPage } from "./source.js";
+import { sourceCapabilities, sourceName } from "./source.js";
 import type { StateStore } from "./state.js";
 import { MAX_BATCH_SIZE, streamPagesOf } from "./streaming.js";
 import type { RejectedRecord, Transform } from "./transform.js";
@@ -37,8 +40,17 @@ export interface PipelineOptions {
   transforms?: readonly Transform[];
   /** Aborting stops reading, flushes what was written and returns `cancelled: true`. */
   signal?: AbortSignal;
-  /** Retry policy for sink writes and flushes; `false` disables retries. */
+  /**
+   * Retry policy for sink writes and flushes, and for restarting a source that failed (from the
+   * last committed bookmark); `false` disables retries.
+   */
   retry?: RetryPolicy | false;
+  /** Narrows pipeline retries to these failure classes. Default: every retryable error. */
+  retryOn?: readonly RetryCategory[];
+  /** Stops a run whose source or sink keeps failing instead of hammering it. */
+  circuitBreaker?: CircuitBreakerOptions;
+  /** Isolates rows that keep failing and dead-letters, drops or fails on them. */
+  poison?: PoisonOptions;
   /** Where rejected records go instead of failing the run. */
   deadLetter?: DeadLetterOptions;
   /** `exactly_once` is refused at start unless the source, sink and state make it possible. */
@@ -77,6 +89,8 @@ export interface PipelineResult {
   cancelled: boolean;
   durationMs: number;
   deadLettered: number;
+  /** Rows skipped by a `poison.action: drop` policy. */
+  dropped: number;
   /** The guarantee this run had. */
   delivery: DeliveryReport;
 }
@@ -155,6 +169,12 @@ class PipelineRun {
   #cancelled = false;
   #limitReached = false;
   #drift: SchemaDriftGuard | undefined;
+  #writer!: PageWriter;
+  #breaker: CircuitBreaker | undefined;
+  /** Records written since the last saved bookmark: re-reading would write them twice. */
+  #sinceBookmark = 0;
+  /** Errors raised by the source (as opposed to the sink or state), so only those restart it. */
+  readonly #sourceFailures = new WeakSet<object>();
 
   constructor(pipeline: Pipeline) {
     this.#pipeline = pipeline;
@@ -167,20 +187,13 @@ class PipelineRun {
   }
 
   async execute(): Promise<PipelineResult> {
-    const batchSize = this.#validateNumbers();
-    this.#delivery = this.#pipeline.delivery();
-    if (this.#options.delivery === "exactly_once" && this.#delivery.problems.length > 0) {
-      throw new FaucetError("config", `delivery: exactly_once is not possible: ${this.#delivery.problems.join("; ")}`, {
-        hint: "fix the conditions above or use delivery: at_least_once",
-      });
-    }
-    if (this.#delivery.mechanism === "atomic_watermark" && this.#options.limit !== undefined) {
-      // A page cut short by the limit has no bookmark of its own, so it could not commit atomically.
-      throw new FaucetError(
-        "config",
-        "limit cannot be combined with delivery: exactly_once (a page cut short by the limit has no bookmark to commit with it)",
-        { hint: "drop the limit, or use delivery: at_least_once for a limited run" },
-      );
+    let batchSize: number;
+    try {
+      batchSize = this.#prepare();
+    } catch (error) {
+      // Refused before reading anything; still release what the caller handed us.
+      if (this.#options.closeConnectors !== false) await this.#closeAll();
+      throw error;
     }
     const userSignal = this.#options.signal;
     const onAbort = () => this.#abort.abort(userSignal?.reason);
@@ -196,15 +209,10 @@ class PipelineRun {
         this.#drift = new SchemaDriftGuard(this.#sink, this.#options.schemaDrift);
       }
       if (this.#sink.beginOverwrite) {
-        await this.#sinkCall("begin overwrite", () => this.#sink.beginOverwrite?.() as Promise<void>);
+        await this.#writer.call("begin overwrite", () => this.#sink.beginOverwrite?.() as Promise<void>);
         overwriteBegun = true;
       }
-      const pages = prefetch(this.#readPages(batchSize), Math.max(0, this.#options.prefetch ?? 1));
-      for await (const page of pages) {
-        if (this.#abort.signal.aborted) break;
-        deferred = await this.#commitPage(page);
-        if (deferred || this.#limitReached) break;
-      }
+      deferred = await this.#drive(batchSize);
       if (this.#abort.signal.aborted && !this.#limitReached) this.#cancelled = true;
     } catch (error) {
       if (this.#abort.signal.aborted && FaucetError.is(error, "cancelled")) this.#cancelled = true;
@@ -216,6 +224,35 @@ class PipelineRun {
     if (failure) throw failure;
     if (deferred) throw deferred;
     return this.#result();
+  }
+
+  /** Validates options and builds the run's helpers; throws config errors before any I/O. */
+  #prepare(): number {
+    const batchSize = this.#validateNumbers();
+    this.#delivery = this.#pipeline.delivery();
+    if (this.#options.delivery === "exactly_once" && this.#delivery.problems.length > 0) {
+      throw new FaucetError("config", `delivery: exactly_once is not possible: ${this.#delivery.problems.join("; ")}`, {
+        hint: "fix the conditions above or use delivery: at_least_once",
+      });
+    }
+    if (this.#delivery.mechanism === "atomic_watermark" && this.#options.limit !== undefined) {
+      // A page cut short by the limit has no bookmark of its own, so it could not commit atomically.
+      throw new FaucetError(
+        "config",
+        "limit cannot be combined with delivery: exactly_once (a page cut short by the limit has no bookmark to commit with it)",
+        { hint: "drop the limit, or use delivery: at_least_once for a limited run" },
+      );
+    }
+    this.#breaker = this.#options.circuitBreaker ? new CircuitBreaker(this.#options.circuitBreaker) : undefined;
+    this.#writer = new PageWriter(this.#sink, {
+      retry: this.#retry,
+      retryOn: this.#options.retryOn,
+      breaker: this.#breaker,
+      deadLetter: this.#options.deadLetter,
+      poison: this.#options.poison,
+      logger: this.#logger,
+    });
+    return batchSize;
   }
 
   #validateNumbers(): number {
@@ -244,7 +281,7 @@ class PipelineRun {
     const watermark = this.#delivery.mechanism === "atomic_watermark";
     let position = watermark ? toCommittedPosition(stored) : { bookmark: stored, seq: 0 };
     if (watermark) {
-      const token = await this.#sinkCall(
+      const token = await this.#writer.call(
         "read commit token",
         () => this.#sink.lastCommittedToken?.(this.#stateKey) as Promise<string | undefined>,
       );
@@ -274,8 +311,51 @@ class PipelineRun {
     }
     if (this.#bookmark !== undefined && this.#sink.resume) {
       const bookmark = this.#bookmark;
-      await this.#sinkCall("resume", () => this.#sink.resume?.(bookmark) as Promise<void>);
+      await this.#writer.call("resume", () => this.#sink.resume?.(bookmark) as Promise<void>);
     }
+  }
+
+  /**
+   * Reads and commits every page. A retryable source failure restarts reading from the last
+   * committed bookmark when that cannot write anything twice. Returns a budget error to raise
+   * after committing.
+   */
+  async #drive(batchSize: number): Promise<FaucetError | undefined> {
+    const depth = Math.max(0, this.#options.prefetch ?? 1);
+    for (let failures = 0; ; ) {
+      const committedBefore = this.#pages;
+      try {
+        for await (const page of prefetch(this.#readPages(batchSize), depth)) {
+          if (this.#abort.signal.aborted) return undefined;
+          const deferred = await this.#commitPage(page);
+          if (deferred || this.#limitReached) return deferred;
+        }
+        return undefined;
+      } catch (error) {
+        if (!(error instanceof FaucetError) || !this.#sourceFailures.has(error)) throw error;
+        if (this.#pages > committedBefore) failures = 0;
+        failures++;
+        const cooldown = this.#breaker?.failure(error);
+        if (!this.#mayRestartSource(error, failures)) throw error;
+        const delayMs = Math.max(cooldown ?? 0, backoffDelay(this.#retry, failures, error.retryAfterMs));
+        this.#logger.warn("source failed; restarting from the last committed bookmark", {
+          connector: sourceName(this.#source),
+          attempt: failures,
+          delay_ms: delayMs,
+          error: error.message,
+        });
+        await sleep(delayMs, this.#abort.signal);
+        if (this.#bookmark !== undefined) await this.#source.applyStartBookmark?.(this.#bookmark);
+      }
+    }
+  }
+
+  /** A source may be re-read when nothing would be written twice and the error is worth it. */
+  #mayRestartSource(error: FaucetError, failures: number): boolean {
+    if (failures >= (this.#retry.maxAttempts ?? 3) || this.#abort.signal.aborted) return false;
+    if (!pipelineMayRetry(error, this.#options.retryOn) || this.#sinceBookmark > 0) return false;
+    if (this.#recordsWritten === 0 && this.#deadLettered === 0) return true;
+    return sourceCapabilities(this.#source).deterministicReplay && this.#source.applyStartBookmark !== undefined;
   }
 
   async *#readPages(batchSize: number): AsyncGenerator<PreparedPage> {
@@ -285,8 +365,19 @@ class PipelineRun {
       signal: this.#abort.signal,
       logger: this.#logger,
     };
-    let index = 0;
-    for await (const page of streamPagesOf(this.#source, ctx, batchSize, this.#abort.signal)) {
+    let index = this.#pages;
+    const pages = streamPagesOf(this.#source, ctx, batchSize, this.#abort.signal);
+    for (;;) {
+      let step: IteratorResult<StreamPage>;
+      try {
+        step = await pages.next();
+      } catch (error) {
+        const failure = FaucetError.wrap(error, "source", { connector: sourceName(this.#source) });
+        this.#sourceFailures.add(failure);
+        throw failure;
+      }
+      if (step.done) return;
+      const page = step.value;
       const { records, rejected } =
         transforms.length === 0
           ? { records: page.records, rejected: [] }
@@ -321,9 +412,10 @@ class PipelineRun {
     if (this.#delivery.mechanism === "atomic_watermark") {
       written = await this.#writeWatermarked(records, bookmark);
     } else if (records.length > 0) {
-      written = await this.#write(records, failed);
+      written = await this.#writer.write(records, failed);
     }
     this.#recordsWritten += written;
+    this.#sinceBookmark += written;
     if (failed.length > 0) await this.#deadLetter(failed);
 
     if (bookmark !== undefined) {
@@ -332,6 +424,7 @@ class PipelineRun {
       const state: Value = this.#delivery.mechanism === "atomic_watermark" ? { bookmark, seq: this.#seq } : bookmark;
       if (store) await this.#stateCall(() => store.put(this.#stateKey, state));
       this.#bookmark = bookmark;
+      this.#sinceBookmark = 0;
     }
     this.#pages++;
     this.#recordsRead += page.rawCount;
@@ -361,37 +454,13 @@ class PipelineRun {
     const seq = this.#seq + 1;
     const token = formatCommitToken(seq, bookmark);
     const sink = this.#sink;
-    const written = await this.#sinkCall(
+    const written = await this.#writer.call(
       "write",
       () => sink.writeBatchIdempotent?.(records, this.#stateKey, token) as Promise<number>,
       true,
     );
     this.#seq = seq;
     return countOf(written, records.length);
-  }
-
-  /** A plain or partial write; failed rows are appended to `failed`. */
-  async #write(records: Value[], failed: DeadLetterItem[]): Promise<number> {
-    const sink = this.#sink;
-    const deadLetter = this.#options.deadLetter;
-    const replaySafe = sinkCapabilities(sink).replaySafeWrites;
-    if (deadLetter && sink.writeBatchPartial) {
-      const writePartial = sink.writeBatchPartial.bind(sink);
-      const outcome = await this.#sinkCall("write", () => writePartial(records), replaySafe);
-      for (const f of outcome.failures ?? []) {
-        failed.push({ record: records[f.index] as Value, reason: "sink_rejected", error: f.error, index: f.index });
-      }
-      return countOf(outcome.written, records.length - (outcome.failures?.length ?? 0));
-    }
-    try {
-      return countOf(await this.#sinkCall("write", () => sink.writeBatch(records), replaySafe), records.length);
-    } catch (error) {
-      if (deadLetter?.onBatchError !== "dlq_all" || !FaucetError.is(error) || error.kind === "cancelled") throw error;
-      for (let index = 0; index < records.length; index++) {
-        failed.push({ record: records[index] as Value, reason: "batch_failed", error, index });
-      }
-      return 0;
-    }
   }
 
   async #deadLetter(items: DeadLetterItem[]): Promise<void> {
@@ -422,7 +491,7 @@ class PipelineRun {
   }
 
   async #flushAll(): Promise<void> {
-    if (this.#sink.flush) await this.#sinkCall("flush", () => this.#sink.flush?.() as Promise<void>, true);
+    if (this.#sink.flush) await this.#writer.call("flush", () => this.#sink.flush?.() as Promise<void>, true);
     const dlq = this.#options.deadLetter?.sink;
     if (dlq?.flush && this.#deadLettered > 0) {
       await withRetry(() => dlq.flush?.() as Promise<void>, this.#retry, {
@@ -443,7 +512,7 @@ class PipelineRun {
     if (overwriteBegun) {
       if (!result && !this.#cancelled) {
         try {
-          await this.#sinkCall("commit overwrite", () => this.#sink.commitOverwrite?.() as Promise<void>);
+          await this.#writer.call("commit overwrite", () => this.#sink.commitOverwrite?.() as Promise<void>);
         } catch (error) {
           result = FaucetError.wrap(error, "sink");
         }
@@ -473,22 +542,6 @@ class PipelineRun {
     }
   }
 
-  /** Calls the sink with retries (only when `replaySafe`) and maps failures to `sink` errors. */
-  async #sinkCall<T>(what: string, call: () => Promise<T>, replaySafe = false): Promise<T> {
-    const connector = sinkName(this.#sink);
-    return await withRetry(call, this.#retry, {
-      canRetry: () => replaySafe,
-      onRetry: (e) =>
-        this.#logger.warn(`${what} failed; retrying`, {
-          connector,
-          attempt: e.attempt,
-          delay_ms: e.delayMs,
-          error: e.error.message,
-        }),
-      wrap: (error) => FaucetError.wrap(error, "sink", { connector, message: `${what} failed` }),
-    });
-  }
-
   async #stateCall<T>(call: () => Promise<T>): Promise<T> {
     return await withRetry(call, this.#retry, {
       wrap: (error) => FaucetError.wrap(error, "state", { message: `state store failed for key ${this.#stateKey}` }),
@@ -516,6 +569,7 @@ class PipelineRun {
       cancelled: this.#cancelled,
       durationMs: Math.round((performance.now() - this.#started) * 1000) / 1000,
       deadLettered: this.#deadLettered,
+      dropped: this.#writer?.dropped ?? 0,
       delivery: this.#delivery,
     };
   }

@@ -1,4 +1,5 @@
 import { cancelledError, FaucetError } from "./errors.js";
+import type { CircuitBreaker } from "./resilience.js";
 
 /** How failed operations are retried. Only `retryable` FaucetErrors are ever retried. */
 export interface RetryPolicy {
@@ -64,6 +65,8 @@ export interface RetryOptions {
   onRetry?: (event: RetryEvent) => void;
   /** Turns a non-FaucetError into one, so its kind decides retrying. */
   wrap?: (error: unknown) => FaucetError;
+  /** Shared breaker: counts failed attempts and stops a run that keeps failing. */
+  breaker?: CircuitBreaker | undefined;
 }
 
 /**
@@ -81,13 +84,17 @@ export async function withRetry<T>(
   const maxAttempts = Math.max(1, policy.maxAttempts ?? DEFAULT_RETRY.maxAttempts);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await operation(attempt);
+      const result = await operation(attempt);
+      options.breaker?.success();
+      return result;
     } catch (thrown) {
       const error =
         thrown instanceof FaucetError ? thrown : options.wrap ? options.wrap(thrown) : FaucetError.custom(thrown);
+      if (error.kind === "cancelled" || error.kind === "circuit_open") throw error;
+      const cooldown = options.breaker?.failure(error);
       const allowed = error.retryable && attempt < maxAttempts && (options.canRetry?.(error) ?? true);
       if (!allowed || options.signal?.aborted) throw error;
-      const delayMs = backoffDelay(policy, attempt, error.retryAfterMs);
+      const delayMs = Math.max(cooldown ?? 0, backoffDelay(policy, attempt, error.retryAfterMs));
       options.onRetry?.({ attempt, delayMs, error });
       await sleep(delayMs, options.signal);
     }

@@ -18,6 +18,8 @@ export interface SinkCapabilities {
   dedupsByKey: boolean;
   /** Implements `currentSchema` / `evolveSchema`. */
   schemaEvolution: boolean;
+  /** A `writeBatch` that fails writes nothing (one transaction per page). Optional; default false. */
+  atomicBatches?: boolean;
 }
 
 /** One row a sink refused, by its index in the page it was given. */
