@@ -67,6 +67,8 @@ export { cancelledError, describe, ERROR_KINDS, FaucetError } from "./errors.js"
 export type { IncrementalOptions } from "./incremental.js";
 export { IncrementalFilter } from "./incremental.js";
 export { inferColumns, logicalTypeOf, widenLogicalType } from "./infer.js";
+export type { CallEvent, Instrumentation, SpanHandle } from "./instrument.js";
+export { instrumentSink, instrumentSource } from "./instrument.js";
 export type { LogFields, Logger } from "./logger.js";
 export { consoleLogger, silentLogger } from "./logger.js";
 export type { PipelineOptions, PipelineProgress, PipelineResult } from "./pipeline.js";
