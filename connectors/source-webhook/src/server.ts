@@ -108,17 +108,21 @@ export class Receiver {
     res.on("close", () => this.#open.delete(res));
     const path = new URL(req.url ?? "/", "http://receiver").pathname;
     if (path !== this.#path) {
-      return this.#refuse(req, res, 404, "not_found", `nothing is received at ${path}; POST to ${this.#path}`);
+      this.#refuse(req, res, 404, "not_found", `nothing is received at ${path}; POST to ${this.#path}`);
+      return;
     }
     if (req.method !== "POST") {
-      return this.#refuse(req, res, 405, "method", "only POST is accepted", { allow: "POST" });
+      this.#refuse(req, res, 405, "method", "only POST is accepted", { allow: "POST" });
+      return;
     }
     const token = this.#config.auth_token;
     if (token !== undefined && !tokenMatches(header(req, this.#config.auth_header), token)) {
-      return this.#refuse(req, res, 401, "auth", `missing or wrong token in ${this.#config.auth_header}`);
+      this.#refuse(req, res, 401, "auth", `missing or wrong token in ${this.#config.auth_header}`);
+      return;
     }
     const limit = this.#config.max_body_bytes;
-    if (Number(req.headers["content-length"] ?? 0) > limit) return this.#tooLarge(req, res);
+    if (Number(req.headers["content-length"] ?? 0) > limit) this.#tooLarge(req, res);
+    if (Number(req.headers["content-length"] ?? 0) > limit) return;
     const chunks: Buffer[] = [];
     let size = 0;
     let refused = false;
@@ -143,22 +147,19 @@ export class Receiver {
     const signature = this.#config.signature;
     if (signature) {
       const problem = verifySignature(signature, (name) => header(req, name), body, Math.floor(Date.now() / 1000));
-      if (problem) return this.#refuse(req, res, 401, "signature", `signature ${problem}`);
+      if (problem) this.#refuse(req, res, 401, "signature", `signature ${problem}`);
+      if (problem) return;
     }
     let parsed: Value;
     try {
       parsed = parseJson(new TextDecoder("utf-8", { fatal: true }).decode(body));
     } catch (error) {
-      return this.#refuse(req, res, 400, "malformed", `the body is not valid JSON: ${(error as Error).message}`);
+      this.#refuse(req, res, 400, "malformed", `the body is not valid JSON: ${(error as Error).message}`);
+      return;
     }
     if (parsed === null || typeof parsed !== "object") {
-      return this.#refuse(
-        req,
-        res,
-        400,
-        "malformed",
-        "the body must be a JSON object (one record) or an array of records",
-      );
+      this.#refuse(req, res, 400, "malformed", "the body must be a JSON object (one record) or an array of records");
+      return;
     }
     const records = Array.isArray(parsed) ? parsed : [parsed];
     const delivery: Delivery = {
@@ -174,17 +175,20 @@ export class Receiver {
       case "accepted":
         return;
       case "full":
-        return this.#busy(req, res, "busy", "the pipeline is behind; retry later");
+        this.#busy(req, res, "busy", "the pipeline is behind; retry later");
+        return;
       case "closed":
-        return this.#busy(req, res, "closing", "the receiver is not taking more records; retry later");
+        this.#busy(req, res, "closing", "the receiver is not taking more records; retry later");
+        return;
       case "too_large":
-        return this.#refuse(
+        this.#refuse(
           req,
           res,
           413,
           "too_large",
           `${records.length} records in one request, more than max_buffered_records (${this.#config.max_buffered_records})`,
         );
+        return;
     }
   }
 

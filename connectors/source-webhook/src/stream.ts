@@ -218,7 +218,7 @@ export class WebhookSource implements Source {
 }
 
 function fillPath(path: string, params: Readonly<Record<string, Value>>): string {
-  return path.replace(PLACEHOLDER, (whole, name: string) => {
+  return path.replace(PLACEHOLDER, (_whole, name: string) => {
     const value = params[name];
     if (value === undefined || value === null) {
       throw new FaucetError("config", `path \`${path}\` needs \`{${name}}\`, which has no value here`, {
