@@ -39,12 +39,25 @@ function tsc(projects) {
   return result.status === 0;
 }
 
+/**
+ * The connector directories committed to git: a connector still being written (not yet added)
+ * is left out, so generated files never depend on work a fresh clone does not have. Without
+ * git (an exported tree), every directory counts.
+ */
+function committedConnectors() {
+  const result = spawnSync("git", ["ls-files", "connectors/*/package.json"], { cwd: root, encoding: "utf8" });
+  if (result.status !== 0) return undefined;
+  return new Set(result.stdout.split("\n").filter(Boolean).map((f) => f.split("/")[1]));
+}
+
 /** The first-party connector packages: connectors/<dir> named faucet-<kind>-<name>. */
 function connectorPackages() {
   const out = [];
+  const committed = committedConnectors();
   for (const dir of readdirSync(at("connectors")).sort()) {
     const manifestFile = at("connectors", dir, "package.json");
     if (dir === "template" || !existsSync(manifestFile)) continue;
+    if (committed && !committed.has(dir)) continue;
     const manifest = readJson(manifestFile);
     const prefix = Object.keys(KIND_OF_PREFIX).find((p) => manifest.name?.startsWith(p));
     if (!prefix || manifest.private) continue;

@@ -9,11 +9,13 @@ export type * as SinkPostgres from "faucet-sink-postgres";
 export type * as SinkSqlite from "faucet-sink-sqlite";
 export type * as SinkStdout from "faucet-sink-stdout";
 export type * as SourceCsv from "faucet-source-csv";
+export type * as SourceGraphql from "faucet-source-graphql";
 export type * as SourceJsonl from "faucet-source-jsonl";
 export type * as SourceParquet from "faucet-source-parquet";
 export type * as SourcePostgres from "faucet-source-postgres";
 export type * as SourceRest from "faucet-source-rest";
 export type * as SourceSqlite from "faucet-source-sqlite";
+export type * as SourceWebhook from "faucet-source-webhook";
 export type * as StatePostgres from "faucet-state-postgres";
 
 /** Each first-party connector package, imported on first call (for its classes and helpers). */
@@ -26,11 +28,13 @@ export const modules = {
   sinkSqlite: () => import("faucet-sink-sqlite"),
   sinkStdout: () => import("faucet-sink-stdout"),
   sourceCsv: () => import("faucet-source-csv"),
+  sourceGraphql: () => import("faucet-source-graphql"),
   sourceJsonl: () => import("faucet-source-jsonl"),
   sourceParquet: () => import("faucet-source-parquet"),
   sourcePostgres: () => import("faucet-source-postgres"),
   sourceRest: () => import("faucet-source-rest"),
   sourceSqlite: () => import("faucet-source-sqlite"),
+  sourceWebhook: () => import("faucet-source-webhook"),
   statePostgres: () => import("faucet-state-postgres"),
 } as const;
 
@@ -38,6 +42,8 @@ export const modules = {
 export const sources = {
   /** Stream CSV files (a file or a glob, gzip/zstd) as JSON records */
   csv: lazySource(() => import("faucet-source-csv")),
+  /** Reads records from a GraphQL API: cursor or offset pagination, GraphQL errors as failures, bookmarks */
+  graphql: lazySource(() => import("faucet-source-graphql")),
   /** Stream JSON Lines or JSON-array files (a file or a glob, gzip/zstd) as records */
   jsonl: lazySource(() => import("faucet-source-jsonl")),
   /** Reads Parquet files (a file or a glob) row group by row group, with column projection */
@@ -48,6 +54,8 @@ export const sources = {
   rest: lazySource(() => import("faucet-source-rest")),
   /** Stream the rows of a SQLite query */
   sqlite: lazySource(() => import("faucet-source-sqlite")),
+  /** Receives records POSTed to a short-lived HTTP server: token or HMAC checks, backpressure, acks after hand-over */
+  webhook: lazySource(() => import("faucet-source-webhook")),
 } as const;
 
 /** Every first-party sink: `await sinks.<type>(config)` loads its package, validates the config and builds it. */

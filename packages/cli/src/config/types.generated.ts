@@ -5,6 +5,8 @@ import type { z } from "faucet-core";
 export interface BuiltinSourceConfigs {
   /** Stream CSV files (a file or a glob, gzip/zstd) as JSON records */
   csv: z.input<typeof import("faucet-source-csv")["definition"]["config"]>;
+  /** Reads records from a GraphQL API: cursor or offset pagination, GraphQL errors as failures, bookmarks */
+  graphql: z.input<typeof import("faucet-source-graphql")["definition"]["config"]>;
   /** Stream JSON Lines or JSON-array files (a file or a glob, gzip/zstd) as records */
   jsonl: z.input<typeof import("faucet-source-jsonl")["definition"]["config"]>;
   /** Reads Parquet files (a file or a glob) row group by row group, with column projection */
@@ -15,6 +17,8 @@ export interface BuiltinSourceConfigs {
   rest: z.input<typeof import("faucet-source-rest")["definition"]["config"]>;
   /** Stream the rows of a SQLite query */
   sqlite: z.input<typeof import("faucet-source-sqlite")["definition"]["config"]>;
+  /** Receives records POSTed to a short-lived HTTP server: token or HMAC checks, backpressure, acks after hand-over */
+  webhook: z.input<typeof import("faucet-source-webhook")["definition"]["config"]>;
 }
 
 /** Config types of the built-in sinks, by type. */

@@ -16,6 +16,15 @@ export const BUILTINS: readonly RegistryEntry[] = [
   },
   {
     kind: "source",
+    type: "graphql",
+    package: "faucet-source-graphql",
+    description: "Reads records from a GraphQL API: cursor or offset pagination, GraphQL errors as failures, bookmarks",
+    origin: "builtin",
+    verified: true,
+    load: () => import("faucet-source-graphql") as Promise<Module>,
+  },
+  {
+    kind: "source",
     type: "jsonl",
     package: "faucet-source-jsonl",
     description: "Stream JSON Lines or JSON-array files (a file or a glob, gzip/zstd) as records",
@@ -58,6 +67,16 @@ export const BUILTINS: readonly RegistryEntry[] = [
     origin: "builtin",
     verified: true,
     load: () => import("faucet-source-sqlite") as Promise<Module>,
+  },
+  {
+    kind: "source",
+    type: "webhook",
+    package: "faucet-source-webhook",
+    description:
+      "Receives records POSTed to a short-lived HTTP server: token or HMAC checks, backpressure, acks after hand-over",
+    origin: "builtin",
+    verified: true,
+    load: () => import("faucet-source-webhook") as Promise<Module>,
   },
   {
     kind: "sink",
