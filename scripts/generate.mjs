@@ -47,7 +47,12 @@ function tsc(projects) {
 function committedConnectors() {
   const result = spawnSync("git", ["ls-files", "connectors/*/package.json"], { cwd: root, encoding: "utf8" });
   if (result.status !== 0) return undefined;
-  return new Set(result.stdout.split("\n").filter(Boolean).map((f) => f.split("/")[1]));
+  return new Set(
+    result.stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((f) => f.split("/")[1]),
+  );
 }
 
 /** The first-party connector packages: connectors/<dir> named faucet-<kind>-<name>. */
