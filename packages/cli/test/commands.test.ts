@@ -51,6 +51,24 @@ describe("faucet run", () => {
     expect(filesIn(elsewhere)).toEqual([]);
   });
 
+  test("JSON configs work, and faucet.yml / faucet.json are found in the working directory", () => {
+    const dir = tempDir();
+    const doc = {
+      version: 1,
+      name: "from-json",
+      plugins: [TICKER_SOURCE, LINES_SINK],
+      pipeline: {
+        source: { type: "ticker", config: { pages: 1 } },
+        sink: { type: "lines", config: { path: "out.jsonl" } },
+      },
+    };
+    write(dir, "faucet.json", JSON.stringify(doc));
+    expect(JSON.parse(faucet(["run", "--output", "json"], { cwd: dir }).stdout).name).toBe("from-json");
+    const yml = tempDir();
+    write(yml, "faucet.yml", readFileSync(ticker(tempDir()), "utf8").replace("name: ticks", "name: from-yml"));
+    expect(JSON.parse(faucet(["run", "--output", "json"], { cwd: yml }).stdout).name).toBe("from-yml");
+  });
+
   test("text output: a summary on stderr, nothing on stdout", () => {
     const dir = tempDir();
     ticker(dir);
