@@ -1,5 +1,5 @@
 // faucet-source-csv: the conformance battery first, then the CSV corpus, options and bad input.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -289,6 +289,14 @@ describe("bad input is a clear FaucetError", () => {
     expect(directory.message).toMatch(/is a directory/);
     const fake = await failure(fetchAll(new CsvSource({ path: file("fake.csv.gz", "a,b\n1,2\n") })));
     expect(fake.message).toMatch(/fake\.csv\.gz: it is not valid gzip data/);
+  });
+
+  // Root reads every file whatever its mode, so this case needs an ordinary user.
+  test.skipIf(process.getuid?.() === 0)("a file without read permission", async () => {
+    const path = file("secret.csv", "a\n1\n");
+    chmodSync(path, 0o000);
+    const error = await failure(fetchAll(new CsvSource({ path })));
+    expect(error.message).toContain("it is not accessible (permission denied)");
   });
 
   test("through the Pipeline: the run rejects, nothing is half-written, no bookmark advances", async () => {
