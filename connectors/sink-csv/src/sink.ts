@@ -1,4 +1,4 @@
-import { csvRowFormatter, detectCompression, OutputFile, readChunks } from "faucet-common-file";
+import { type Compression, csvRowFormatter, detectCompression, OutputFile, readChunks } from "faucet-common-file";
 import {
   type CheckReport,
   FaucetError,
@@ -110,7 +110,11 @@ export class CsvSink implements Sink {
     const writer = await this.#file.writer();
     let columns: string[] | undefined;
     if (writer.initialSize > 0 && this.config.write_headers)
-      columns = await readHeader(writer.path, this.#file, this.config.delimiter);
+      columns = await readHeader(
+        writer.path,
+        detectCompression(this.config.path, this.config.compression),
+        this.config.delimiter,
+      );
     let header = "";
     if (!columns) {
       const seen = new Set<string>();
@@ -192,10 +196,9 @@ function asObject(record: Value | undefined, index: number): ValueObject {
 }
 
 /** The columns named by the first line of an existing CSV file. */
-async function readHeader(path: string, file: OutputFile, delimiter: number): Promise<string[] | undefined> {
+async function readHeader(path: string, compression: Compression, delimiter: number): Promise<string[] | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
-  const compression = detectCompression(file.path, "auto");
   for await (const chunk of readChunks(path, { compression, connector: CONNECTOR })) {
     chunks.push(chunk);
     size += chunk.length;

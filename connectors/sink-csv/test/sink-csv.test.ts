@@ -105,6 +105,13 @@ describe("output", () => {
     expect(readFileSync(path, "utf8")).toBe("b,a\n1,2\n4,3\n");
   });
 
+  test("appending to a gzip file reads its header through the codec", async () => {
+    const path = join(dir, "append.csv.gz");
+    await run({ path }, [[{ x: 1, y: 2 }]]);
+    await run({ path, append: true }, [[{ y: 4, x: 3 }]]);
+    expect(gunzipSync(readFileSync(path)).toString()).toBe("x,y\n1,2\n3,4\n");
+  });
+
   test("a run that resumes from a bookmark appends without a second header", async () => {
     const path = join(dir, "resume.csv");
     const state = new MemoryStateStore();
