@@ -229,13 +229,14 @@ export class SqliteSink implements Sink {
       failures.push(...plan.failed);
     }
     if (failures.length > 0 && !partial) throw pageError(failures, records.length);
-    const columns = this.#prepareTable(db, rows as ValueObject[]);
-    const insert = auto ? this.#insertColumns(rows as ValueObject[], columns as Map<string, Column>) : undefined;
+    // A page with nothing to write (an exactly-once page of only a bookmark) needs no table.
+    const touches = rows.length > 0 || deletes.length > 0;
+    const columns = touches ? this.#prepareTable(db, rows as ValueObject[]) : undefined;
+    const insert = auto && columns ? this.#insertColumns(rows as ValueObject[], columns) : [];
 
     this.#run("begin a transaction", () => db.exec("BEGIN IMMEDIATE"));
     try {
-      if (auto)
-        this.#insertRows(db, rows as ValueObject[], insert as Column[], rowIndex, partial ? failures : undefined);
+      if (auto) this.#insertRows(db, rows as ValueObject[], insert, rowIndex, partial ? failures : undefined);
       else this.#insertJson(db, rows, partial ? failures : undefined);
       if (deletes.length > 0) this.#deleteKeys(db, deletes, deleteIndex, partial ? failures : undefined);
       if (watermark) this.#saveToken(db, watermark.scope, watermark.token);

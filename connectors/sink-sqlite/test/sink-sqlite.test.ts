@@ -290,6 +290,15 @@ describe("write modes", () => {
   });
 });
 
+test("an exactly-once page with a bookmark and no records saves its token without a table", async () => {
+  const { sink, path } = fresh({ column_mapping: "auto_map" });
+  expect(await sink.writeBatchIdempotent([], "scope", "token-1")).toBe(0);
+  expect(await sink.lastCommittedToken("scope")).toBe("token-1");
+  expect(await sink.lastCommittedToken("other")).toBeUndefined();
+  await sink.close();
+  expect(tableExists(path, "t")).toBe(false);
+});
+
 describe("schema evolution", () => {
   test("with schema drift set to evolve, a new key becomes a column (ALTER TABLE ADD COLUMN)", async () => {
     const { path } = fresh();
