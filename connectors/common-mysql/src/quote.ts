@@ -1,0 +1,73 @@
+/**
+ * Quotes an identifier with backticks (inner backticks doubled), so any name is safe and exact.
+ *
+ * @example
+ * quoteIdent("order `lines`"); // "`order ``lines```"
+ */
+export function quoteIdent(name: string): string {
+  if (name.includes("\0")) throw new Error("an identifier cannot contain a NUL character");
+  return `\`${name.replaceAll("`", "``")}\``;
+}
+
+/** `` `db`.`table` ``, or just `` `table` `` when no database is given. */
+export function qualifiedName(database: string | undefined, table: string): string {
+  return database ? `${quoteIdent(database)}.${quoteIdent(table)}` : quoteIdent(table);
+}
+
+/**
+ * Splits `db.table` (either part may be backtick-quoted) into its parts. A name without a dot has
+ * no database.
+ *
+ * @example
+ * splitQualifiedName("shop.`order lines`"); // { database: "shop", table: "order lines" }
+ */
+export function splitQualifiedName(name: string): { database: string | undefined; table: string } {
+  const parts: string[] = [];
+  let current = "";
+  let quoted = false;
+  for (let i = 0; i < name.length; i++) {
+    const ch = name[i] as string;
+    if (quoted) {
+      if (ch === "`" && name[i + 1] === "`") {
+        current += "`";
+        i++;
+      } else if (ch === "`") quoted = false;
+      else current += ch;
+    } else if (ch === "`") quoted = true;
+    else if (ch === ".") {
+      parts.push(current);
+      current = "";
+    } else current += ch;
+  }
+  parts.push(current);
+  if (quoted || parts.length > 2 || parts.some((p) => p === "")) {
+    throw new Error(`\`${name}\` is not a table name (write table or database.table)`);
+  }
+  return parts.length === 2
+    ? { database: parts[0], table: parts[1] as string }
+    : { database: undefined, table: parts[0] as string };
+}
+
+const SPECIAL = /[\0\n\r\x1a"'\\]/;
+const SPECIAL_ALL = /[\0\n\r\x1a"'\\]/g;
+const ESCAPES: Record<string, string> = {
+  "\0": "\\0",
+  "\n": "\\n",
+  "\r": "\\r",
+  "\x1a": "\\Z",
+  '"': '\\"',
+  "'": "\\'",
+  "\\": "\\\\",
+};
+
+/**
+ * A string literal with backslash escapes, for sessions whose sql_mode has no
+ * NO_BACKSLASH_ESCAPES (faucet's sink sets its own sql_mode).
+ *
+ * @example
+ * quoteString("it's"); // "'it\\'s'"
+ */
+export function quoteString(text: string): string {
+  if (!SPECIAL.test(text)) return `'${text}'`;
+  return `'${text.replace(SPECIAL_ALL, (c) => ESCAPES[c] as string)}'`;
+}

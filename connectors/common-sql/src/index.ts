@@ -1,0 +1,57 @@
+/**
+ * faucet-common-sql: the SQL-agnostic pieces faucet's database connectors share, so each
+ * dialect's package holds only what is its own (quoting, drivers, statements):
+ * config fragments (`write_mode`/`key`/`delete_marker`, `column_mapping`, `create_table`,
+ * `query`/`table`/`params`, incremental replication), keyed write plans and delete markers,
+ * page columns for auto_map, multi-row statement packing under a parameter or packet limit,
+ * logical type → column type tables, incremental query wrapping and page assembly with
+ * bookmarks, commit-token checks, exact JSON parsing, timestamps with offsets, and the row-level
+ * error that names the record a page failed on.
+ *
+ * @packageDocumentation
+ *
+ * @example
+ * import { planKeyedWrites, packStatements } from "faucet-common-sql";
+ *
+ * const { upserts } = planKeyedWrites(records, { mode: "upsert", key: ["id"] });
+ * for (const s of packStatements(upserts.length, (i) => tuple(upserts[i]), { head: "INSERT INTO t VALUES ", maxBytes: 1 << 24, maxRows: 1000 }))
+ *   await connection.query(s.sql);
+ */
+export type { PlannedColumn, PlannedColumnsOptions, SqlDialect } from "./column-types.js";
+export { COLUMN_TYPES, columnTypeFor, createTableSql, KEY_COLUMN_TYPES, plannedColumns } from "./column-types.js";
+export { COMMIT_TOKEN_TABLE, isReplayedToken } from "./commit-token.js";
+export type { DeleteMarker, IncrementalConfig, IncrementalSettings, WriteSpecConfig } from "./config.js";
+export {
+  columnMappingField,
+  createTableField,
+  deleteMarkerField,
+  ignoreUnknownField,
+  incrementalFields,
+  incrementalSettings,
+  jsonColumnOf,
+  keyField,
+  maxConnectionsField,
+  queryFields,
+  refineIncremental,
+  refineQuery,
+  refineWriteSpec,
+  statementBatchSizeField,
+  WRITE_MODES,
+  writeSpecFields,
+} from "./config.js";
+export { hasLongNumberRun, isLossy, LossyNumberError, parseJsonbExact, parseJsonExact } from "./exact-json.js";
+export type { IncrementalQueryOptions, ReadPlan } from "./incremental.js";
+export { incrementalQuery, PageAssembler, stateKeyFor, trimQuery } from "./incremental.js";
+export type { PackedStatement, PackOptions } from "./statements.js";
+export { packStatements, rowsPerStatement } from "./statements.js";
+export type { ParsedTimestamp } from "./time.js";
+export { formatOffset, formatTimestamp, parseOffset, parseTimestamp } from "./time.js";
+export type { KeyedWriteOptions, KeyedWrites, NamedColumn, PageColumnsOptions } from "./write-plan.js";
+export {
+  describeValue,
+  isDeleteMarked,
+  pageColumns,
+  planKeyedWrites,
+  RowError,
+  rowFailure,
+} from "./write-plan.js";
