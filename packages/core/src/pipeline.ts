@@ -3,6 +3,8 @@ import { budgetExceeded, deadLetterEnvelope } from "./dead-letter.js";
 import type { DeliveryMode, DeliveryReport } from "./delivery.js";
 import { deliveryGuarantee, formatCommitToken, parseCommitToken, toCommittedPosition } from "./delivery.js";
 import { FaucetError } from "./errors.js";
+import type { LeaseOptions, StateLease } from "./lease.js";
+import { DEFAULT_LEASE_TTL_MS } from "./lease.js";
 import type { Logger } from "./logger.js";
 import { consoleLogger } from "./logger.js";
 import { PageWriter } from "./page-writer.js";
@@ -66,6 +68,11 @@ export interface PipelineOptions {
   onProgress?: (progress: PipelineProgress) => void;
   /** Close the source and sink (and dead-letter sink) when the run ends. Default true. */
   closeConnectors?: boolean;
+  /**
+   * Hold the state key exclusively for the run when the state store supports leases, so two
+   * runs never advance the same bookmark. Default true; `{ ttlMs }` sets the lease lifetime.
+   */
+  lease?: boolean | LeaseOptions;
 }
 
 /** Counters reported after every committed page. */
@@ -170,6 +177,7 @@ class PipelineRun {
   #limitReached = false;
   #drift: SchemaDriftGuard | undefined;
   #writer!: PageWriter;
+  #lease: StateLease | undefined;
   #breaker: CircuitBreaker | undefined;
   /** Records written since the last saved bookmark: re-reading would write them twice. */
   #sinceBookmark = 0;
@@ -277,6 +285,10 @@ class PipelineRun {
   async #loadStart(): Promise<void> {
     const store = this.#options.stateStore;
     this.#stateKey = this.#pipeline.stateKey();
+    const lease = this.#options.lease ?? true;
+    if (store?.acquireLease && lease !== false) {
+      this.#lease = await store.acquireLease(this.#stateKey, lease === true ? { ttlMs: DEFAULT_LEASE_TTL_MS } : lease);
+    }
     const stored = store ? await this.#stateCall(() => store.get(this.#stateKey)) : undefined;
     const watermark = this.#delivery.mechanism === "atomic_watermark";
     let position = watermark ? toCommittedPosition(stored) : { bookmark: stored, seq: 0 };
@@ -522,6 +534,9 @@ class PipelineRun {
         });
       }
     }
+    await this.#lease?.release().catch((error: unknown) => {
+      this.#logger.warn("releasing the state lease failed", { error: String(error) });
+    });
     if (this.#options.closeConnectors !== false) await this.#closeAll();
     return result;
   }

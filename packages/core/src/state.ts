@@ -1,6 +1,8 @@
 import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { FaucetError } from "./errors.js";
+import type { LeaseOptions, StateLease } from "./lease.js";
+import { acquireFileLease } from "./lease.js";
 import type { Value } from "./value.js";
 
 /**
@@ -20,6 +22,11 @@ export interface StateStore {
   close?(): Promise<void>;
   /** False for stores that forget on exit; exactly-once delivery refuses them. Default true. */
   readonly durable?: boolean;
+  /**
+   * Takes exclusive ownership of `key` for a run, renewed while held and expiring if the holder
+   * dies; rejects with an "already running" `state` error while another holder has it.
+   */
+  acquireLease?(key: string, options?: LeaseOptions): Promise<StateLease>;
 }
 
 /**
@@ -122,6 +129,11 @@ export class FileStateStore implements StateStore {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
       throw stateError(`could not delete state for ${key}`, error);
     }
+  }
+
+  async acquireLease(key: string, options?: LeaseOptions): Promise<StateLease> {
+    await this.#ensureDirectory();
+    return await acquireFileLease(`${this.pathFor(key)}.lock`, key, options);
   }
 
   async list(): Promise<string[]> {

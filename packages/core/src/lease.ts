@@ -1,0 +1,125 @@
+import { open, readFile, stat, unlink, utimes } from "node:fs/promises";
+import { hostname } from "node:os";
+import { FaucetError } from "./errors.js";
+
+/** Exclusive ownership of one state key while a run uses it. */
+export interface StateLease {
+  readonly key: string;
+  /** Gives the key up. Idempotent. */
+  release(): Promise<void>;
+}
+
+/** How long a lease lives without renewal; the holder renews it every third of that. */
+export interface LeaseOptions {
+  ttlMs: number;
+}
+
+/** The default lease lifetime: a holder that dies releases its key after this long at most. */
+export const DEFAULT_LEASE_TTL_MS = 30_000;
+
+/** The error a second run gets when another one holds the state key. */
+export function alreadyRunning(key: string, holder: string): FaucetError {
+  return new FaucetError("state", `already running: state key "${key}" is held by ${holder}`, {
+    retryable: false,
+    hint: "wait for the other run to finish; a holder that died releases the key when its lease expires",
+  });
+}
+
+interface LockBody {
+  pid: number;
+  host: string;
+  acquired_at: string;
+}
+
+/**
+ * Takes a lease through a lock file created exclusively (`O_EXCL`), holding the holder's pid
+ * and host. The holder touches the file every `ttlMs / 3`; a lock whose holder process no longer
+ * runs on this host, or that was not touched for `ttlMs`, is stale and taken over.
+ *
+ * @example
+ * const lease = await acquireFileLease(".faucet/state/orders.json.lock", "orders");
+ * try { … } finally { await lease.release(); }
+ */
+export async function acquireFileLease(
+  path: string,
+  key: string,
+  options: LeaseOptions = { ttlMs: DEFAULT_LEASE_TTL_MS },
+): Promise<StateLease> {
+  const body: LockBody = { pid: process.pid, host: hostname(), acquired_at: new Date().toISOString() };
+  const text = JSON.stringify(body);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const handle = await open(path, "wx", 0o600);
+      try {
+        await handle.writeFile(text);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      return heldLease(path, key, text, options.ttlMs);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") {
+        throw new FaucetError("state", `could not create lock file ${path}: ${(error as Error).message}`, {
+          cause: error,
+          hint: "check that the state directory is writable",
+        });
+      }
+    }
+    const holder = await readHolder(path);
+    if (holder === undefined) continue; // released between our attempt and the read
+    if (!(await isStale(path, holder, options.ttlMs))) {
+      throw alreadyRunning(key, `pid ${holder.pid} on ${holder.host} since ${holder.acquired_at}`);
+    }
+    await unlink(path).catch(() => {});
+  }
+  throw alreadyRunning(key, "another run (the lock file keeps reappearing)");
+}
+
+function heldLease(path: string, key: string, body: string, ttlMs: number): StateLease {
+  const renew = setInterval(
+    () => {
+      const now = new Date();
+      utimes(path, now, now).catch(() => {});
+    },
+    Math.max(50, Math.floor(ttlMs / 3)),
+  );
+  renew.unref();
+  let released = false;
+  return {
+    key,
+    async release() {
+      if (released) return;
+      released = true;
+      clearInterval(renew);
+      // Only remove the lock if it is still ours (a stale takeover may have replaced it).
+      const current = await readFile(path, "utf8").catch(() => undefined);
+      if (current === body) await unlink(path).catch(() => {});
+    },
+  };
+}
+
+async function readHolder(path: string): Promise<LockBody | undefined> {
+  const text = await readFile(path, "utf8").catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as LockBody;
+  } catch {
+    // A holder killed between creating and writing the file: treat as stale by age.
+    return { pid: -1, host: "", acquired_at: "unknown" };
+  }
+}
+
+async function isStale(path: string, holder: LockBody, ttlMs: number): Promise<boolean> {
+  if (holder.host === hostname() && holder.pid > 0 && !processRuns(holder.pid)) return true;
+  const info = await stat(path).catch(() => undefined);
+  return info === undefined || Date.now() - info.mtimeMs > ttlMs;
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

@@ -1,0 +1,90 @@
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Source, StreamPage } from "faucet-core";
+import { FileStateStore, Pipeline, silentLogger } from "faucet-core";
+import { afterAll, expect, test } from "vitest";
+import { CountingSource, RecordingSink } from "./helpers.js";
+
+const dirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "faucet-lease-"));
+  dirs.push(dir);
+  return dir;
+}
+afterAll(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+test("a second run on the same state key fails with 'already running' and the first finishes", async () => {
+  const store = new FileStateStore(await tempDir());
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const slow: Source = {
+    fetchWithContext: async () => [],
+    async *streamPages(): AsyncIterable<StreamPage> {
+      yield { records: [{ id: 1 }], bookmark: 1 };
+      await gate;
+      yield { records: [{ id: 2 }], bookmark: 2 };
+    },
+  };
+  const options = { stateStore: store, stateKey: "orders", logger: silentLogger };
+  const first = new Pipeline(slow, new RecordingSink(), options).run();
+  await new Promise((r) => setTimeout(r, 50));
+  const second = new RecordingSink();
+  await expect(new Pipeline(new CountingSource(5), second, options).run()).rejects.toMatchObject({
+    kind: "state",
+    message: expect.stringContaining(`already running: state key "orders" is held by pid ${process.pid}`),
+  });
+  expect(second.writes).toBe(0);
+  release();
+  expect((await first).bookmark).toBe(2);
+  // Released on exit: the next run goes ahead.
+  const third = await new Pipeline(new CountingSource(5), new RecordingSink(), options).run();
+  expect(third.recordsWritten).toBe(3);
+});
+
+test("a lease held by another live process blocks; once that process dies, the key is free", async () => {
+  const dir = await tempDir();
+  const holder = fileURLToPath(new URL("./fixtures/lease-holder.mjs", import.meta.url));
+  const child = spawn(process.execPath, [holder, dir, "orders"], { stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
+  const store = new FileStateStore(dir);
+  await expect(store.acquireLease("orders")).rejects.toMatchObject({
+    message: expect.stringContaining(`held by pid ${child.pid}`),
+  });
+  child.kill("SIGKILL");
+  await new Promise((r) => child.once("exit", r));
+  const lease = await store.acquireLease("orders");
+  await lease.release();
+});
+
+test("a lock that nobody renewed for longer than the lease lifetime is stale", async () => {
+  const dir = await tempDir();
+  const store = new FileStateStore(dir);
+  const lock = `${store.pathFor("k")}.lock`;
+  await writeFile(lock, JSON.stringify({ pid: 1, host: "another-host", acquired_at: "2020-01-01T00:00:00Z" }));
+  await expect(store.acquireLease("k", { ttlMs: 60_000 })).rejects.toMatchObject({ kind: "state" });
+  const old = new Date(Date.now() - 120_000);
+  await utimes(lock, old, old);
+  const lease = await store.acquireLease("k", { ttlMs: 60_000 });
+  await lease.release();
+  await lease.release();
+});
+
+test("lease: false opts out", async () => {
+  const store = new FileStateStore(await tempDir());
+  const held = await store.acquireLease("k");
+  const result = await new Pipeline(new CountingSource(2), new RecordingSink(), {
+    stateStore: store,
+    stateKey: "k",
+    lease: false,
+    logger: silentLogger,
+  }).run();
+  expect(result.recordsWritten).toBe(2);
+  await held.release();
+});
