@@ -60,6 +60,8 @@ export async function expandPaths(pattern: string, options: ExpandOptions): Prom
     }
     return [absolute];
   }
+  // A file literally named like a glob (`report[1].csv`) is taken as it is.
+  if (await isFile(absolute)) return [absolute];
   const segments = absolute.split(sep);
   const firstMagic = segments.findIndex(hasGlob);
   const root = segments.slice(0, firstMagic).join(sep) || sep;

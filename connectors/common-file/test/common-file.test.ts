@@ -49,6 +49,14 @@ describe("paths", () => {
     expect(rel(await expandPaths("tree/.*.csv", { baseDir: dir, connector: "t" }))).toEqual([".hidden.csv"]);
   });
 
+  test("a file named like a glob is read as it is", async () => {
+    mkdirSync(join(dir, "literal"), { recursive: true });
+    writeFileSync(join(dir, "literal", "report[1].csv"), "x");
+    expect(await expandPaths("literal/report[1].csv", { baseDir: dir, connector: "t" })).toEqual([
+      join(dir, "literal", "report[1].csv"),
+    ]);
+  });
+
   test("plain paths, missing files, directories and globs that match nothing", async () => {
     expect(await expandPaths(join(dir, "tree", "a.csv"), { connector: "t" })).toEqual([join(dir, "tree", "a.csv")]);
     await expect(expandPaths("tree/none.csv", { baseDir: dir, connector: "t" })).rejects.toThrow(
