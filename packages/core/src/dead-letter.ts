@@ -1,7 +1,10 @@
 import type { ErrorKind } from "./errors.js";
 import { FaucetError } from "./errors.js";
 import { redactSecrets } from "./redact.js";
+import type { RetryPolicy } from "./retry.js";
+import { withRetry } from "./retry.js";
 import type { Sink } from "./sink.js";
+import { sinkCapabilities, sinkName } from "./sink.js";
 import type { Value } from "./value.js";
 
 /** Why a record went to the dead-letter sink. */
@@ -66,4 +69,57 @@ export function budgetExceeded(what: string, failures: number, limit: number): F
   return new FaucetError("quality", `${what}: ${failures} records failed, more than the allowed ${limit}`, {
     hint: "inspect the dead-letter file with `faucet dlq inspect`, fix the input, or raise the dlq budget",
   });
+}
+
+/** Writes dead-letter envelopes for one run and keeps its failure budgets. */
+export class DeadLetterWriter {
+  readonly options: DeadLetterOptions;
+  readonly #retry: RetryPolicy;
+  readonly #pipeline: string;
+  /** Records dead-lettered so far in the run. */
+  count = 0;
+
+  constructor(options: DeadLetterOptions, retry: RetryPolicy, pipeline: string) {
+    this.options = options;
+    this.#retry = retry;
+    this.#pipeline = pipeline;
+  }
+
+  async write(items: readonly DeadLetterItem[]): Promise<void> {
+    const target = this.options.sink;
+    const now = new Date();
+    const envelopes = items.map((item) => deadLetterEnvelope(item, this.#pipeline, now));
+    const wrap = (e: unknown) =>
+      FaucetError.wrap(e, "sink", { connector: sinkName(target), message: "dead-letter write failed" });
+    try {
+      await withRetry(() => target.writeBatch(envelopes), this.#retry, {
+        canRetry: () => sinkCapabilities(target).replaySafeWrites,
+        wrap,
+      });
+    } catch (error) {
+      throw wrap(error);
+    }
+    this.count += items.length;
+  }
+
+  async flush(): Promise<void> {
+    const target = this.options.sink;
+    if (!target.flush || this.count === 0) return;
+    await withRetry(() => target.flush?.() as Promise<void>, this.#retry, {
+      wrap: (e) => FaucetError.wrap(e, "sink", { connector: sinkName(target), message: "dead-letter flush failed" }),
+    });
+  }
+
+  /** The error to raise once page `page` (with `pageFailures` failures) is committed, if any. */
+  budgetError(pageFailures: number, page: number): FaucetError | undefined {
+    const { maxFailuresPerPage, maxFailuresTotal } = this.options;
+    if (pageFailures === 0) return undefined;
+    if (maxFailuresPerPage !== undefined && pageFailures > maxFailuresPerPage) {
+      return budgetExceeded(`page ${page}`, pageFailures, maxFailuresPerPage);
+    }
+    if (maxFailuresTotal !== undefined && this.count > maxFailuresTotal) {
+      return budgetExceeded("the run", this.count, maxFailuresTotal);
+    }
+    return undefined;
+  }
 }
