@@ -42,6 +42,8 @@ export {
 export { hasLongNumberRun, isLossy, LossyNumberError, parseJsonbExact, parseJsonExact } from "./exact-json.js";
 export type { IncrementalQueryOptions, ReadPlan } from "./incremental.js";
 export { incrementalQuery, PageAssembler, stateKeyFor, trimQuery } from "./incremental.js";
+export type { DatabaseLocation } from "./location.js";
+export { databaseLocation } from "./location.js";
 export type { PackedStatement, PackOptions } from "./statements.js";
 export { packStatements, rowsPerStatement } from "./statements.js";
 export type { ParsedTimestamp } from "./time.js";
