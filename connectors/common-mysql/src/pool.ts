@@ -153,6 +153,7 @@ export class MysqlPool {
       dateStrings: true,
       jsonStrings: true,
       multipleStatements: false,
+      typeCast: exactDoubles,
     });
     // An idle connection the server drops must not crash the process; the next checkout reconnects.
     (pool as unknown as { pool: { on(event: string, fn: (error: Error) => void): void } }).pool.on(
@@ -163,6 +164,17 @@ export class MysqlPool {
     );
     return pool;
   }
+}
+
+/**
+ * mysql2 builds FLOAT and DOUBLE values digit by digit, which rounds the last bit of some
+ * 16–17-digit values (90.28571428571429 comes back as 90.28571428571428): read their text and
+ * parse it exactly instead. Every other type keeps mysql2's own fast parser.
+ */
+function exactDoubles(field: { type: string; string(): string | null }, next: () => unknown): unknown {
+  if (field.type !== "DOUBLE" && field.type !== "FLOAT") return next();
+  const text = field.string();
+  return text === null ? null : Number(text);
 }
 
 function sslOptions(target: ResolvedConnection, connector: string): SslOptions {

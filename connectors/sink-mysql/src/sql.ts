@@ -66,11 +66,11 @@ export function tokenTableSql(database: string | undefined): string {
   );
 }
 
-/** The row a data error names (`… at row 3`), 1-based within its statement. */
+/** The row a data error names (`… at row 3`), as a 0-based index within its statement. */
 export function statementRow(error: unknown): number | undefined {
   const message = (error as { sqlMessage?: string; message?: string } | undefined)?.sqlMessage ?? "";
   const match = / at row (\d+)/.exec(message);
-  return match ? Number(match[1]) : undefined;
+  return match ? Number(match[1]) - 1 : undefined;
 }
 
 /** The column a data error names (`for column 'x'`, `` for column `db`.`t`.`x` ``, `Column 'x'`). */
