@@ -4,7 +4,7 @@ import { MAX_BATCH_SIZE, secret, z } from "faucet-core";
  * The config of the webhook source: one zod schema, the source of truth for the TypeScript type,
  * the JSON Schema and the docs. Keys follow the Rust faucet-stream (`crates/source/webhook`):
  * `listen_addr`, `path`, `max_payloads`, `timeout_secs`, `max_body_bytes`, `auth_token`,
- * `signature`, `batch_size`; faucet adds `max_records`, `idle_timeout`, `auth_header` and the
+ * `signature`, `batch_size`; faucet adds `max_records`, `idle_timeout`, `authorization_header` and the
  * backpressure keys `max_buffered_records` / `retry_after_secs`. No I/O here.
  */
 
@@ -101,8 +101,12 @@ export const WebhookSourceConfig = z
       .describe("Largest request body accepted; larger ones get 413 without being buffered"),
     auth_token: secret(z.string().min(1))
       .optional()
-      .describe("Shared secret every request must carry in `auth_header` (raw, or `Bearer <token>`); others get 401"),
-    auth_header: z.string().min(1).default("authorization").describe("Header that carries `auth_token`"),
+      .describe(
+        "Shared secret every request must carry in `authorization_header` (raw, or `Bearer <token>`); others get 401",
+      ),
+    // Not `auth_header`: a key named like that is treated as a secret, and its value would be
+    // redacted from every message.
+    authorization_header: z.string().min(1).default("authorization").describe("Header that carries `auth_token`"),
     signature: SignatureConfig.optional(),
     batch_size: z
       .number()

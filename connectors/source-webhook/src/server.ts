@@ -116,8 +116,8 @@ export class Receiver {
       return;
     }
     const token = this.#config.auth_token;
-    if (token !== undefined && !tokenMatches(header(req, this.#config.auth_header), token)) {
-      this.#refuse(req, res, 401, "auth", `missing or wrong token in ${this.#config.auth_header}`);
+    if (token !== undefined && !tokenMatches(header(req, this.#config.authorization_header), token)) {
+      this.#refuse(req, res, 401, "auth", `missing or wrong token in ${this.#config.authorization_header}`);
       return;
     }
     const limit = this.#config.max_body_bytes;

@@ -2,15 +2,19 @@
 import { lazySink, lazySource, lazyStateStore } from "./lazy.js";
 
 export type * as SinkCsv from "faucet-sink-csv";
+export type * as SinkDuckdb from "faucet-sink-duckdb";
 export type * as SinkHttp from "faucet-sink-http";
 export type * as SinkJsonl from "faucet-sink-jsonl";
+export type * as SinkMysql from "faucet-sink-mysql";
 export type * as SinkParquet from "faucet-sink-parquet";
 export type * as SinkPostgres from "faucet-sink-postgres";
 export type * as SinkSqlite from "faucet-sink-sqlite";
 export type * as SinkStdout from "faucet-sink-stdout";
 export type * as SourceCsv from "faucet-source-csv";
+export type * as SourceDuckdb from "faucet-source-duckdb";
 export type * as SourceGraphql from "faucet-source-graphql";
 export type * as SourceJsonl from "faucet-source-jsonl";
+export type * as SourceMysql from "faucet-source-mysql";
 export type * as SourceParquet from "faucet-source-parquet";
 export type * as SourcePostgres from "faucet-source-postgres";
 export type * as SourceRest from "faucet-source-rest";
@@ -21,15 +25,19 @@ export type * as StatePostgres from "faucet-state-postgres";
 /** Each first-party connector package, imported on first call (for its classes and helpers). */
 export const modules = {
   sinkCsv: () => import("faucet-sink-csv"),
+  sinkDuckdb: () => import("faucet-sink-duckdb"),
   sinkHttp: () => import("faucet-sink-http"),
   sinkJsonl: () => import("faucet-sink-jsonl"),
+  sinkMysql: () => import("faucet-sink-mysql"),
   sinkParquet: () => import("faucet-sink-parquet"),
   sinkPostgres: () => import("faucet-sink-postgres"),
   sinkSqlite: () => import("faucet-sink-sqlite"),
   sinkStdout: () => import("faucet-sink-stdout"),
   sourceCsv: () => import("faucet-source-csv"),
+  sourceDuckdb: () => import("faucet-source-duckdb"),
   sourceGraphql: () => import("faucet-source-graphql"),
   sourceJsonl: () => import("faucet-source-jsonl"),
+  sourceMysql: () => import("faucet-source-mysql"),
   sourceParquet: () => import("faucet-source-parquet"),
   sourcePostgres: () => import("faucet-source-postgres"),
   sourceRest: () => import("faucet-source-rest"),
@@ -42,10 +50,14 @@ export const modules = {
 export const sources = {
   /** Stream CSV files (a file or a glob, gzip/zstd) as JSON records */
   csv: lazySource(() => import("faucet-source-csv")),
+  /** Stream a DuckDB query (tables, read_csv, read_parquet, read_json) in chunks */
+  duckdb: lazySource(() => import("faucet-source-duckdb")),
   /** Reads records from a GraphQL API: cursor or offset pagination, GraphQL errors as failures, bookmarks */
   graphql: lazySource(() => import("faucet-source-graphql")),
   /** Stream JSON Lines or JSON-array files (a file or a glob, gzip/zstd) as records */
   jsonl: lazySource(() => import("faucet-source-jsonl")),
+  /** Stream a MySQL/MariaDB query or table, incrementally on a replication key */
+  mysql: lazySource(() => import("faucet-source-mysql")),
   /** Reads Parquet files (a file or a glob) row group by row group, with column projection */
   parquet: lazySource(() => import("faucet-source-parquet")),
   /** Stream a PostgreSQL query or table, incrementally on a replication key */
@@ -62,10 +74,14 @@ export const sources = {
 export const sinks = {
   /** Write records as RFC 4180 CSV (gzip/zstd optional), one write per page */
   csv: lazySink(() => import("faucet-sink-csv")),
+  /** Append to a DuckDB table with the appender API, one transaction per page */
+  duckdb: lazySink(() => import("faucet-sink-duckdb")),
   /** Sends records to an HTTP endpoint: one request per record or JSON arrays, retries, idempotency keys */
   http: lazySink(() => import("faucet-sink-http")),
   /** Write records as JSON Lines (gzip/zstd optional), one write per page */
   jsonl: lazySink(() => import("faucet-sink-jsonl")),
+  /** Write to a MySQL/MariaDB table: multi-row INSERT, upsert, delete, overwrite, exactly-once */
+  mysql: lazySink(() => import("faucet-sink-mysql")),
   /** Writes Parquet files with an inferred, widening schema, row groups and rollover */
   parquet: lazySink(() => import("faucet-sink-parquet")),
   /** Write to a PostgreSQL table: COPY or INSERT, upsert, delete, overwrite, exactly-once */

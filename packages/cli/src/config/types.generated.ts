@@ -5,10 +5,14 @@ import type { z } from "faucet-core";
 export interface BuiltinSourceConfigs {
   /** Stream CSV files (a file or a glob, gzip/zstd) as JSON records */
   csv: z.input<typeof import("faucet-source-csv")["definition"]["config"]>;
+  /** Stream a DuckDB query (tables, read_csv, read_parquet, read_json) in chunks */
+  duckdb: z.input<typeof import("faucet-source-duckdb")["definition"]["config"]>;
   /** Reads records from a GraphQL API: cursor or offset pagination, GraphQL errors as failures, bookmarks */
   graphql: z.input<typeof import("faucet-source-graphql")["definition"]["config"]>;
   /** Stream JSON Lines or JSON-array files (a file or a glob, gzip/zstd) as records */
   jsonl: z.input<typeof import("faucet-source-jsonl")["definition"]["config"]>;
+  /** Stream a MySQL/MariaDB query or table, incrementally on a replication key */
+  mysql: z.input<typeof import("faucet-source-mysql")["definition"]["config"]>;
   /** Reads Parquet files (a file or a glob) row group by row group, with column projection */
   parquet: z.input<typeof import("faucet-source-parquet")["definition"]["config"]>;
   /** Stream a PostgreSQL query or table, incrementally on a replication key */
@@ -25,10 +29,14 @@ export interface BuiltinSourceConfigs {
 export interface BuiltinSinkConfigs {
   /** Write records as RFC 4180 CSV (gzip/zstd optional), one write per page */
   csv: z.input<typeof import("faucet-sink-csv")["definition"]["config"]>;
+  /** Append to a DuckDB table with the appender API, one transaction per page */
+  duckdb: z.input<typeof import("faucet-sink-duckdb")["definition"]["config"]>;
   /** Sends records to an HTTP endpoint: one request per record or JSON arrays, retries, idempotency keys */
   http: z.input<typeof import("faucet-sink-http")["definition"]["config"]>;
   /** Write records as JSON Lines (gzip/zstd optional), one write per page */
   jsonl: z.input<typeof import("faucet-sink-jsonl")["definition"]["config"]>;
+  /** Write to a MySQL/MariaDB table: multi-row INSERT, upsert, delete, overwrite, exactly-once */
+  mysql: z.input<typeof import("faucet-sink-mysql")["definition"]["config"]>;
   /** Writes Parquet files with an inferred, widening schema, row groups and rollover */
   parquet: z.input<typeof import("faucet-sink-parquet")["definition"]["config"]>;
   /** Write to a PostgreSQL table: COPY or INSERT, upsert, delete, overwrite, exactly-once */

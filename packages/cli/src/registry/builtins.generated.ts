@@ -16,6 +16,15 @@ export const BUILTINS: readonly RegistryEntry[] = [
   },
   {
     kind: "source",
+    type: "duckdb",
+    package: "faucet-source-duckdb",
+    description: "Stream a DuckDB query (tables, read_csv, read_parquet, read_json) in chunks",
+    origin: "builtin",
+    verified: true,
+    load: () => import("faucet-source-duckdb") as Promise<Module>,
+  },
+  {
+    kind: "source",
     type: "graphql",
     package: "faucet-source-graphql",
     description: "Reads records from a GraphQL API: cursor or offset pagination, GraphQL errors as failures, bookmarks",
@@ -31,6 +40,15 @@ export const BUILTINS: readonly RegistryEntry[] = [
     origin: "builtin",
     verified: true,
     load: () => import("faucet-source-jsonl") as Promise<Module>,
+  },
+  {
+    kind: "source",
+    type: "mysql",
+    package: "faucet-source-mysql",
+    description: "Stream a MySQL/MariaDB query or table, incrementally on a replication key",
+    origin: "builtin",
+    verified: true,
+    load: () => import("faucet-source-mysql") as Promise<Module>,
   },
   {
     kind: "source",
@@ -89,6 +107,15 @@ export const BUILTINS: readonly RegistryEntry[] = [
   },
   {
     kind: "sink",
+    type: "duckdb",
+    package: "faucet-sink-duckdb",
+    description: "Append to a DuckDB table with the appender API, one transaction per page",
+    origin: "builtin",
+    verified: true,
+    load: () => import("faucet-sink-duckdb") as Promise<Module>,
+  },
+  {
+    kind: "sink",
     type: "http",
     package: "faucet-sink-http",
     description: "Sends records to an HTTP endpoint: one request per record or JSON arrays, retries, idempotency keys",
@@ -104,6 +131,15 @@ export const BUILTINS: readonly RegistryEntry[] = [
     origin: "builtin",
     verified: true,
     load: () => import("faucet-sink-jsonl") as Promise<Module>,
+  },
+  {
+    kind: "sink",
+    type: "mysql",
+    package: "faucet-sink-mysql",
+    description: "Write to a MySQL/MariaDB table: multi-row INSERT, upsert, delete, overwrite, exactly-once",
+    origin: "builtin",
+    verified: true,
+    load: () => import("faucet-sink-mysql") as Promise<Module>,
   },
   {
     kind: "sink",
