@@ -100,8 +100,8 @@ export class WebhookSource implements Source {
    * `listen_addr`, the port that was picked. POSTs that arrive before the run reads are kept in
    * the inbox (bounded) and answered once handed over. `params` fill `{name}` placeholders of `path`.
    */
-  listen(params: Readonly<Record<string, Value>> = {}): Promise<ListeningAddress> {
-    return this.#open(params).listening;
+  async listen(params: Readonly<Record<string, Value>> = {}): Promise<ListeningAddress> {
+    return await this.#open(params).listening;
   }
 
   async fetchWithContext(ctx: FetchContext = {}): Promise<Value[]> {

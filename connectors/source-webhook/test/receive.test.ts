@@ -355,7 +355,7 @@ describe("setup", () => {
     }
   });
 
-  it("config: Rust keys, unknown keys with a suggestion, bad addresses", () => {
+  it("config: Rust keys, unknown keys with a suggestion, bad addresses", async () => {
     expect(definition).toMatchObject({ kind: "source", type: "webhook" });
     expect(definition.config.parse({})).toMatchObject({
       listen_addr: "127.0.0.1:8080",
@@ -369,6 +369,9 @@ describe("setup", () => {
     );
     expect(() => new WebhookSource({ listen_addr: "127.0.0.1:99999" })).toThrow("must be host:port");
     expect(() => new WebhookSource({ path: "webhook" })).toThrow("must start with /");
+    await expect(new WebhookSource({ path: "/hooks/{team}" }).listen()).rejects.toThrow(
+      "path `/hooks/{team}` needs `{team}`, which has no value here",
+    );
     expect(new WebhookSource({ listen_addr: "[::1]:0" }).config.listen_addr).toBe("[::1]:0");
   });
 });
