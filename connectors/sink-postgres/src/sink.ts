@@ -137,6 +137,10 @@ export class PostgresSink implements Sink {
     if (records.length === 0) return 0;
     return await this.#withClient(async (client) => {
       await this.#ensureTable(client, records);
+      // An append by COPY is one statement, atomic on its own: no BEGIN/COMMIT round trips.
+      if (this.#method === "copy" && this.config.write_mode !== "upsert" && this.config.write_mode !== "delete") {
+        return await this.#writeRows(client, records);
+      }
       return await this.#transaction(client, () => this.#writeRows(client, records));
     });
   }
