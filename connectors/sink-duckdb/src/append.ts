@@ -1,5 +1,6 @@
 import type { DuckDBAppender, DuckDBType } from "@duckdb/node-api";
-import { DuckDBTypeId } from "@duckdb/node-api";
+import { DuckDBTimestampTZValue, DuckDBTypeId } from "@duckdb/node-api";
+import { parseTimestamp } from "faucet-common-sql";
 import type { Value } from "faucet-core";
 
 /** Appends one record's value of a column (never undefined: a missing key appends the default). */
@@ -66,6 +67,21 @@ function asBlob(appender: DuckDBAppender, value: Value): void {
 }
 
 /**
+ * TIMESTAMPTZ from an ISO 8601 text with its offset: the appender's own text cast drops the
+ * offset (`…23:59:59+05:30` would land as 23:59:59 UTC), so the instant is computed here.
+ */
+function asTimestampTz(appender: DuckDBAppender, value: Value): void {
+  const parsed = typeof value === "string" ? parseTimestamp(value, 0) : undefined;
+  if (!parsed) {
+    asText(appender, value);
+    return;
+  }
+  if (/[1-9]/.test(parsed.fraction.slice(6))) throw new ValueError(`${value} has more precision than microseconds`);
+  const micros = BigInt(parsed.seconds) * 1_000_000n + BigInt(parsed.fraction.slice(0, 6).padEnd(6, "0"));
+  appender.appendTimestampTZ(new DuckDBTimestampTZValue(micros));
+}
+
+/**
  * The appender of a column type: typed appends for numbers and booleans (an integer column
  * refuses a fraction instead of rounding it), base64 → bytes for BLOB, JSON text for JSON
  * columns, and text for everything else (DECIMAL, dates and timestamps with offsets, UUID,
@@ -86,6 +102,8 @@ export function cellAppender(type: DuckDBType, json = false): CellAppender {
       return asBoolean;
     case DuckDBTypeId.BLOB:
       return asBlob;
+    case DuckDBTypeId.TIMESTAMP_TZ:
+      return asTimestampTz;
     default:
       return asText;
   }

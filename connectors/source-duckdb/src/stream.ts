@@ -127,6 +127,7 @@ export class DuckdbSource implements Source {
     const key = this.#incremental?.key;
     const connection = await this.#connect();
     try {
+      if (key !== undefined && !(await this.#columnNames(connection)).includes(key)) throw missingKey(key);
       const plan = this.plan();
       let result: DuckDBResult;
       try {
@@ -135,7 +136,6 @@ export class DuckdbSource implements Source {
         throw queryFailed(error, "the query failed");
       }
       const names = result.columnNames();
-      if (key !== undefined && !names.includes(key)) throw missingKey(key);
       const readers = result.columnTypes().map((type) =>
         readerFor(type, {
           jsonBigNumbers: this.config.json_big_numbers,
@@ -215,8 +215,7 @@ export class DuckdbSource implements Source {
         await probe("query", async () => {
           const connection = await this.#connect();
           try {
-            const prepared = await connection.prepare(this.#baseQuery());
-            const names = Array.from({ length: prepared.columnCount }, (_, i) => prepared.columnName(i));
+            const names = await this.#columnNames(connection);
             const key = this.#incremental?.key;
             if (key !== undefined && !names.includes(key)) throw missingKey(key);
           } finally {
@@ -244,6 +243,16 @@ export class DuckdbSource implements Source {
       throw error;
     });
     return await instance.connect();
+  }
+
+  /** The base query's output columns, from a prepared statement (nothing runs). */
+  async #columnNames(connection: DuckDBConnection): Promise<string[]> {
+    try {
+      const prepared = await connection.prepare(this.#baseQuery());
+      return Array.from({ length: prepared.columnCount }, (_, i) => prepared.columnName(i));
+    } catch (error) {
+      throw queryFailed(error, "the query failed");
+    }
   }
 
   #baseQuery(): string {
