@@ -11,7 +11,7 @@ import {
   type TestServer,
 } from "../../common-http/test/server.js";
 
-export { captureLogger, rejection, sendJson, sendText } from "../../common-http/test/server.js";
+export { captureLogger, rejection, seededRandom, sendJson, sendText } from "../../common-http/test/server.js";
 export type { SeenRequest, TestServer };
 
 vi.setConfig({ testTimeout: 20_000, hookTimeout: 20_000 });

@@ -1,6 +1,18 @@
 import { FaucetError } from "faucet-core";
 import { describe, expect, it } from "vitest";
-import { graphqlApi, ITEMS_QUERY, items, readAll, rejection, sendJson, sendText, source } from "./api.js";
+import {
+  graphqlApi,
+  ITEMS_PAGINATION,
+  ITEMS_QUERY,
+  ids,
+  items,
+  readAll,
+  rejection,
+  seededRandom,
+  sendJson,
+  sendText,
+  source,
+} from "./api.js";
 
 function faucetError(error: unknown, kind: string): FaucetError {
   expect(FaucetError.is(error)).toBe(true);
@@ -60,6 +72,37 @@ describe("GraphQL errors in a 200 response", () => {
     const api = await graphqlApi([]);
     const error = faucetError(await rejection(readAll(source({ endpoint: api.url, query: "{ private }" }))), "auth");
     expect(error.detail).toContain("missing scope read:private");
+  });
+});
+
+describe("failure storms", () => {
+  it("a server failing a third of the requests (502, 429, THROTTLED) is still read exactly once, in order", async () => {
+    const random = seededRandom(11);
+    let failed = 0;
+    const api = await graphqlApi(items(200), {
+      intercept: (_req, res) => {
+        const roll = random();
+        if (roll >= 0.33) return false;
+        failed++;
+        if (roll < 0.11) sendText(res, 502, "bad gateway");
+        else if (roll < 0.22) sendJson(res, 429, { errors: [{ message: "slow down" }] }, { "retry-after": "0" });
+        else sendJson(res, 200, { data: null, errors: [{ message: "Throttled", extensions: { code: "THROTTLED" } }] });
+        return true;
+      },
+    });
+    const s = source({
+      endpoint: api.url,
+      query: ITEMS_QUERY,
+      records_path: "$.data.items.nodes",
+      pagination: ITEMS_PAGINATION,
+      batch_size: 10,
+      max_retries: 10,
+    });
+    const read = await readAll(s);
+    expect(ids(read.records)).toEqual(ids(items(200)));
+    expect(read.pages).toBe(20);
+    expect(failed).toBeGreaterThan(3);
+    expect(s.stats.retries).toBe(failed);
   });
 });
 
