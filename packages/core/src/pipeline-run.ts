@@ -237,27 +237,32 @@ export class PipelineRun {
     };
     let index = this.#pages;
     const pages = streamPagesOf(this.#source, ctx, batchSize, this.#abort.signal);
-    for (;;) {
-      let step: IteratorResult<StreamPage>;
-      try {
-        step = await pages.next();
-      } catch (error) {
-        const failure = FaucetError.wrap(error, "source", { connector: sourceName(this.#source) });
-        this.#sourceFailures.add(failure);
-        throw failure;
+    try {
+      for (;;) {
+        let step: IteratorResult<StreamPage>;
+        try {
+          step = await pages.next();
+        } catch (error) {
+          const failure = FaucetError.wrap(error, "source", { connector: sourceName(this.#source) });
+          this.#sourceFailures.add(failure);
+          throw failure;
+        }
+        if (step.done) return;
+        const page = step.value;
+        const { records, rejected } =
+          transforms.length === 0
+            ? { records: page.records, rejected: [] }
+            : await applyTransforms(page.records, transforms, {
+                logger: this.#logger,
+                pageIndex: index,
+                runStartedAt: this.#startedAt,
+                pipeline: this.#name,
+              });
+        yield { index: index++, records, bookmark: page.bookmark, rejected, rawCount: page.records.length };
       }
-      if (step.done) return;
-      const page = step.value;
-      const { records, rejected } =
-        transforms.length === 0
-          ? { records: page.records, rejected: [] }
-          : await applyTransforms(page.records, transforms, {
-              logger: this.#logger,
-              pageIndex: index,
-              runStartedAt: this.#startedAt,
-              pipeline: this.#name,
-            });
-      yield { index: index++, records, bookmark: page.bookmark, rejected, rawCount: page.records.length };
+    } finally {
+      // Stopping early (failure, cancel, limit) lets the source release its cursor or handle now.
+      await pages.return(undefined);
     }
   }
 

@@ -121,3 +121,24 @@ test("TransformingSource without onReject fails a page that has rejected records
   expect(await lenient.fetchWithContext({})).toEqual([2]);
   expect(rejected).toEqual([1]);
 });
+
+test("a pipeline that stops early (limit, failure) lets the source clean up before close", async () => {
+  const { Pipeline, silentLogger } = await import("faucet-core");
+  const events: string[] = [];
+  const source: Source = {
+    fetchWithContext: async () => [],
+    async *streamPages() {
+      try {
+        for (let i = 0; ; i++) yield { records: [i, i], bookmark: i };
+      } finally {
+        events.push("source cleanup");
+      }
+    },
+    close: async () => {
+      events.push("close");
+    },
+  };
+  const sink = { writeBatch: async (r: readonly Value[]) => r.length };
+  await new Pipeline(source, sink, { limit: 3, logger: silentLogger }).run();
+  expect(events).toEqual(["source cleanup", "close"]);
+});
