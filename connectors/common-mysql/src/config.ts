@@ -19,7 +19,9 @@ export type SslMode = (typeof SSL_MODES)[number];
 export const connectionFields = {
   connection_url: secret(z.string().min(1))
     .optional()
-    .describe("MySQL URL, e.g. `mysql://user:password@127.0.0.1:3306/db` (`mariadb://` too); the fields below override its parts"),
+    .describe(
+      "MySQL URL, e.g. `mysql://user:password@127.0.0.1:3306/db` (`mariadb://` too); the fields below override its parts",
+    ),
   host: z.string().min(1).optional().describe("Server host name or IP address (instead of connection_url)"),
   port: z.number().int().min(1).max(65535).optional().describe("Server port; default 3306"),
   user: z.string().min(1).optional().describe("User name; default the URL's, else `root`"),
@@ -151,7 +153,8 @@ function parseUrl(text: string, connector: string | undefined): UrlParts {
   const sslmode = params.get("ssl-mode") ?? params.get("sslmode") ?? params.get("ssl_mode");
   if (sslmode !== null) {
     const mode = URL_SSL_MODES[sslmode.toLowerCase()];
-    if (!mode) throw badUrl(`ssl-mode=${sslmode} is not one of DISABLED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY`, connector);
+    if (!mode)
+      throw badUrl(`ssl-mode=${sslmode} is not one of DISABLED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY`, connector);
     parts.sslMode = mode;
   }
   const ca = params.get("ssl-ca") ?? params.get("sslrootcert");

@@ -156,12 +156,9 @@ export class MysqlPool {
       typeCast: exactDoubles,
     });
     // An idle connection the server drops must not crash the process; the next checkout reconnects.
-    (pool as unknown as { pool: { on(event: string, fn: (error: Error) => void): void } }).pool.on(
-      "error",
-      (error) => {
-        this.#logger.warn("an idle MySQL connection failed", { connector: this.connector, error: error.message });
-      },
-    );
+    (pool as unknown as { pool: { on(event: string, fn: (error: Error) => void): void } }).pool.on("error", (error) => {
+      this.#logger.warn("an idle MySQL connection failed", { connector: this.connector, error: error.message });
+    });
     return pool;
   }
 }

@@ -48,7 +48,10 @@ export function splitQualifiedName(name: string): { database: string | undefined
     : { database: undefined, table: parts[0] as string };
 }
 
+// NUL and Ctrl-Z (0x1a) must be escaped too: the server's parser treats them specially.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const SPECIAL = /[\0\n\r\x1a"'\\]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const SPECIAL_ALL = /[\0\n\r\x1a"'\\]/g;
 const ESCAPES: Record<string, string> = {
   "\0": "\\0",

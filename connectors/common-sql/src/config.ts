@@ -47,7 +47,9 @@ export function writeSpecFields<const M extends readonly [WriteMode, ...WriteMod
     write_mode: z
       .enum(modes)
       .default("append" as M[number] as never)
-      .describe(`${described}: append (default) inserts, upsert inserts or updates on \`key\`, delete removes by \`key\`${modes.includes("overwrite") ? ", overwrite replaces the whole table when the run succeeds" : ""}`),
+      .describe(
+        `${described}: append (default) inserts, upsert inserts or updates on \`key\`, delete removes by \`key\`${modes.includes("overwrite") ? ", overwrite replaces the whole table when the run succeeds" : ""}`,
+      ),
     key: keyField(),
     delete_marker: deleteMarkerField(),
   };
@@ -153,7 +155,11 @@ export function refineWriteSpec(config: WriteSpecConfig, ctx: z.RefinementCtx): 
     ctx.addIssue({ code: "custom", path: ["delete_marker"], message: "delete_marker needs write_mode: upsert" });
   }
   if (config.ignore_unknown && config.column_mapping !== "auto_map") {
-    ctx.addIssue({ code: "custom", path: ["ignore_unknown"], message: "ignore_unknown needs column_mapping: auto_map" });
+    ctx.addIssue({
+      code: "custom",
+      path: ["ignore_unknown"],
+      message: "ignore_unknown needs column_mapping: auto_map",
+    });
   }
 }
 
@@ -170,7 +176,9 @@ export function queryFields(placeholders: string) {
       .string()
       .min(1)
       .optional()
-      .describe(`SQL to read; its own placeholders (${placeholders}) are filled from \`params\`. Either query or table`),
+      .describe(
+        `SQL to read; its own placeholders (${placeholders}) are filled from \`params\`. Either query or table`,
+      ),
     table: z
       .string()
       .min(1)

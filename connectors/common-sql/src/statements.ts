@@ -57,7 +57,7 @@ export function* packStatements(
   let from = 0;
   for (let index = 0; index < count; index++) {
     const text = tuple(index);
-    const size = text.length * 3 <= 64 ? text.length * 3 : Buffer.byteLength(text);
+    const size = Buffer.byteLength(text);
     const extra = parts.length === 0 ? size : size + separatorBytes;
     const full = options.maxRows > 0 && parts.length >= options.maxRows;
     if (parts.length > 0 && (full || bytes + extra > options.maxBytes)) {

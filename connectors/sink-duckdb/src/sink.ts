@@ -122,10 +122,10 @@ export class DuckdbSink implements Sink {
         return 0;
       }
       const written = records.length > 0 ? await this.#append(connection, records) : 0;
-      await connection.run(`INSERT OR REPLACE INTO ${this.#tokenTable()} (scope, token, updated_at) VALUES ($1, $2, now())`, [
-        scope,
-        token,
-      ]);
+      await connection.run(
+        `INSERT OR REPLACE INTO ${this.#tokenTable()} (scope, token, updated_at) VALUES ($1, $2, now())`,
+        [scope, token],
+      );
       return written;
     });
   }
@@ -139,7 +139,9 @@ export class DuckdbSink implements Sink {
   async currentSchema(): Promise<SinkSchema | undefined> {
     if (this.#json !== undefined) return undefined;
     const columns = await this.#loadColumns(await this.#connect());
-    return columns ? { columns: columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable })) } : undefined;
+    return columns
+      ? { columns: columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable })) }
+      : undefined;
   }
 
   async evolveSchema(change: SchemaChange): Promise<void> {
@@ -298,7 +300,9 @@ export class DuckdbSink implements Sink {
 
   async #token(connection: DuckDBConnection, scope: string): Promise<string | undefined> {
     try {
-      const reader = await connection.runAndReadAll(`SELECT token FROM ${this.#tokenTable()} WHERE scope = $1`, [scope]);
+      const reader = await connection.runAndReadAll(`SELECT token FROM ${this.#tokenTable()} WHERE scope = $1`, [
+        scope,
+      ]);
       return (reader.getRowObjectsJson()[0] as { token?: string } | undefined)?.token;
     } catch (error) {
       throw sinkError(error, "reading the commit token failed");
@@ -306,7 +310,9 @@ export class DuckdbSink implements Sink {
   }
 
   #tokenTable(): string {
-    return this.#schema ? `${quoteIdent(this.#schema)}.${quoteIdent(COMMIT_TOKEN_TABLE)}` : quoteIdent(COMMIT_TOKEN_TABLE);
+    return this.#schema
+      ? `${quoteIdent(this.#schema)}.${quoteIdent(COMMIT_TOKEN_TABLE)}`
+      : quoteIdent(COMMIT_TOKEN_TABLE);
   }
 
   #tableSql(): string {
@@ -364,7 +370,8 @@ export class DuckdbSink implements Sink {
 
 function sinkError(error: unknown, what: string): FaucetError {
   if (FaucetError.is(error)) return error;
-  if (error instanceof ValueError) return new FaucetError("sink", `${what}: ${error.message}`, { cause: error, connector: CONNECTOR });
+  if (error instanceof ValueError)
+    return new FaucetError("sink", `${what}: ${error.message}`, { cause: error, connector: CONNECTOR });
   const message = (error as Error).message;
   return new FaucetError("sink", `${what}: ${message}`, {
     cause: error,

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { testSink } from "faucet-conformance";
 import { FaucetError, FileStateStore, fetchAll, Pipeline, type Value } from "faucet-core";
-import { definition, DuckdbSink, type DuckdbSinkConfigInput } from "faucet-sink-duckdb";
+import { DuckdbSink, type DuckdbSinkConfigInput, definition } from "faucet-sink-duckdb";
 import { DuckdbSource } from "faucet-source-duckdb";
 import { afterAll, beforeEach, describe, expect, test } from "vitest";
 
@@ -40,18 +40,33 @@ afterAll(() => {
 });
 
 describe("conformance", () => {
-  const config = (): DuckdbSinkConfigInput => ({ database: file, table_name: "conformance", column_mapping: "auto_map" });
+  const config = (): DuckdbSinkConfigInput => ({
+    database: file,
+    table_name: "conformance",
+    column_mapping: "auto_map",
+  });
   testSink<() => DuckdbSinkConfigInput>({
     create: (c) => new DuckdbSink(c()),
     config,
     count: async () => Number((await query("SELECT count(*) AS n FROM conformance"))[0]?.n),
-    read: async () => (await query("SELECT id, v FROM conformance ORDER BY id")).map((r) => ({ id: Number(r.id), v: r.v })),
+    read: async () =>
+      (await query("SELECT id, v FROM conformance ORDER BY id")).map((r) => ({ id: Number(r.id), v: r.v })),
     reset: async () => {
-      await query("DROP TABLE IF EXISTS conformance; DROP TABLE IF EXISTS _faucet_commit_token; CREATE TABLE conformance (id BIGINT, v VARCHAR)");
+      await query(
+        "DROP TABLE IF EXISTS conformance; DROP TABLE IF EXISTS _faucet_commit_token; CREATE TABLE conformance (id BIGINT, v VARCHAR)",
+      );
     },
     failing: [
-      { title: "missing table", config: () => ({ ...config(), table_name: "absent", create_table: false }), kind: "sink" },
-      { title: "a database under a regular file", config: () => ({ ...config(), database: join(notADirectory, "x.duckdb") }), kind: "connection" },
+      {
+        title: "missing table",
+        config: () => ({ ...config(), table_name: "absent", create_table: false }),
+        kind: "sink",
+      },
+      {
+        title: "a database under a regular file",
+        config: () => ({ ...config(), database: join(notADirectory, "x.duckdb") }),
+        kind: "connection",
+      },
     ],
   });
 });
@@ -143,7 +158,11 @@ describe("own cases", () => {
       { id: 1, name: "a", amount: 1.5, ok: true, tags: ["x"], missing: null },
       { id: 2, name: "b", amount: 2, ok: false, tags: [] },
     ]);
-    expect(await query("SELECT column_name AS name, data_type AS type FROM information_schema.columns WHERE table_name = 'made' ORDER BY ordinal_position")).toEqual([
+    expect(
+      await query(
+        "SELECT column_name AS name, data_type AS type FROM information_schema.columns WHERE table_name = 'made' ORDER BY ordinal_position",
+      ),
+    ).toEqual([
       { name: "id", type: "BIGINT" },
       { name: "name", type: "VARCHAR" },
       { name: "amount", type: "DOUBLE" },
@@ -161,7 +180,13 @@ describe("own cases", () => {
   test("a value that does not fit fails its page with the record's index, and nothing of the page is written", async () => {
     await query("CREATE TABLE strict_t (id INTEGER NOT NULL, n TINYINT, bin BLOB, happened TIMESTAMP)");
     const cases: [Value[], RegExp][] = [
-      [[{ id: 1, n: 1 }, { id: 2, n: 300 }], /record 1, column "n" \(TINYINT\) does not fit .*out of range/],
+      [
+        [
+          { id: 1, n: 1 },
+          { id: 2, n: 300 },
+        ],
+        /record 1, column "n" \(TINYINT\) does not fit .*out of range/,
+      ],
       [[{ id: 1 }, { id: 2 }, { id: 3, n: "many" }], /record 2, column "n" .*Could not convert string 'many'/],
       [[{ id: 1 }, { id: 2.5 }], /record 1, column "id" .*2\.5 is not an integer/],
       [[{ id: 1, bin: "not base64!" }], /record 0, column "bin" .*needs base64/],
@@ -198,7 +223,9 @@ describe("own cases", () => {
     expect(result.recordsWritten).toBe(5000);
     expect(result.delivery.mechanism).toBe("atomic_watermark");
     expect(await query("SELECT count(*) AS n, count(DISTINCT id) AS d FROM copy")).toEqual([{ n: "5000", d: "5000" }]);
-    expect(await query("SELECT token FROM _faucet_commit_token WHERE scope <> 's'")).toEqual([{ token: "00000000000000000008#4999" }]);
+    expect(await query("SELECT token FROM _faucet_commit_token WHERE scope <> 's'")).toEqual([
+      { token: "00000000000000000008#4999" },
+    ]);
   });
 
   test("schema evolution adds a column and relaxes NOT NULL", async () => {
@@ -223,6 +250,8 @@ describe("own cases", () => {
     expect(await sink.writeBatch([{ a: 1 }])).toBe(1);
     await sink.close?.();
     file = join(dir, "nested/out.duckdb");
-    expect(await fetchAll(new DuckdbSource({ database: file, query: "SELECT data::VARCHAR AS d FROM events" }))).toEqual([{ d: '{"a":1}' }]);
+    expect(
+      await fetchAll(new DuckdbSource({ database: file, query: "SELECT data::VARCHAR AS d FROM events" })),
+    ).toEqual([{ d: '{"a":1}' }]);
   });
 });

@@ -223,7 +223,12 @@ export class MysqlSink implements Sink {
     if (this.config.write_mode !== "overwrite") return;
     const staging = stagingTable(this.#table);
     await this.#pool.withConnection(async (connection) => {
-      await this.#run(connection, `DROP TABLE IF EXISTS ${sqlName(staging)}`, [], "dropping an old staging table failed");
+      await this.#run(
+        connection,
+        `DROP TABLE IF EXISTS ${sqlName(staging)}`,
+        [],
+        "dropping an old staging table failed",
+      );
       if (await this.#exists(connection, this.#table)) {
         await this.#run(
           connection,
@@ -246,7 +251,12 @@ export class MysqlSink implements Sink {
       if (!(await this.#exists(connection, staging))) return; // no target and no rows: nothing to swap
       const target = sqlName(this.#table);
       if (!(await this.#exists(connection, this.#table))) {
-        await this.#run(connection, `RENAME TABLE ${sqlName(staging)} TO ${target}`, [], "swapping in the table failed");
+        await this.#run(
+          connection,
+          `RENAME TABLE ${sqlName(staging)} TO ${target}`,
+          [],
+          "swapping in the table failed",
+        );
         return;
       }
       const retired = retiredTable(this.#table);
@@ -562,11 +572,14 @@ function cellsOf(columns: readonly PageColumn[], brackets: "" | "()"): (record: 
         out += encode(record[column.name]);
       } catch (error) {
         if (!(error instanceof ValueError)) throw error;
-        throw new RowError(index, column.name, `record ${index}, column "${column.name}" (${column.columnType}): ${error.message}`);
+        throw new RowError(
+          index,
+          column.name,
+          `record ${index}, column "${column.name}" (${column.columnType}): ${error.message}`,
+        );
       }
       if (c < last) out += ",";
     }
     return brackets === "" ? out : `${out})`;
   };
 }
-

@@ -204,12 +204,20 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "exactly-once Post
 
     test("a sink ahead of the state store wins: the run resumes from the sink's commit token", async () => {
       await pgsql(`CREATE TABLE ${SCHEMA}.small_src AS SELECT * FROM ${SCHEMA}.src WHERE id <= 5000`);
-      await sql(mysqlUrl, "CREATE TABLE small_dst (id BIGINT, name LONGTEXT, amount DECIMAL(12,2), at DATETIME(6), doc JSON)");
+      await sql(
+        mysqlUrl,
+        "CREATE TABLE small_dst (id BIGINT, name LONGTEXT, amount DECIMAL(12,2), at DATETIME(6), doc JSON)",
+      );
       const state = new FileStateStore(mkdtempSync(join(tmpdir(), "faucet-ahead-mysql-")));
       const run = (limitPages?: number) => {
         const controller = new AbortController();
         return new Pipeline(
-          new PostgresSource({ connection_url: POSTGRES_URL, table: `${SCHEMA}.small_src`, replication_key: "id", batch_size: 500 }),
+          new PostgresSource({
+            connection_url: POSTGRES_URL,
+            table: `${SCHEMA}.small_src`,
+            replication_key: "id",
+            batch_size: 500,
+          }),
           new MysqlSink({ connection_url: mysqlUrl, table_name: "small_dst", column_mapping: "auto_map" }),
           {
             stateKey: "ahead",

@@ -11,7 +11,14 @@ export function databaseUrl(database: string): string {
 
 /** Runs one statement on a short-lived connection (plain mysql2, its default conversions). */
 export async function sql(url: string, text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-  const connection = await mysql.createConnection({ uri: url, multipleStatements: true, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, jsonStrings: true });
+  const connection = await mysql.createConnection({
+    uri: url,
+    multipleStatements: true,
+    dateStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    jsonStrings: true,
+  });
   try {
     const [rows] = await connection.query(text, params);
     return rows as Record<string, unknown>[];

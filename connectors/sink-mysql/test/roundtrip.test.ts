@@ -69,18 +69,28 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "round trip Postgr
       expect(there.recordsWritten).toBe(ROWS);
       const back = await new Pipeline(
         new MysqlSource({ connection_url: mysqlUrl, table: "hop", replication_key: "id", batch_size: 300 }),
-        new PostgresSink({ connection_url: POSTGRES_URL, schema: SCHEMA, table_name: "dst", column_mapping: "auto_map" }),
+        new PostgresSink({
+          connection_url: POSTGRES_URL,
+          schema: SCHEMA,
+          table_name: "dst",
+          column_mapping: "auto_map",
+        }),
       ).run();
       expect(back.recordsWritten).toBe(ROWS);
       const except = async (a: string, b: string) =>
         Number(
-          (await pgsql(`SELECT count(*) AS n FROM (SELECT * FROM ${SCHEMA}.${a} EXCEPT ALL SELECT * FROM ${SCHEMA}.${b}) d`))
-            .rows[0].n,
+          (
+            await pgsql(
+              `SELECT count(*) AS n FROM (SELECT * FROM ${SCHEMA}.${a} EXCEPT ALL SELECT * FROM ${SCHEMA}.${b}) d`,
+            )
+          ).rows[0].n,
         );
       expect(await except("src", "dst")).toBe(0);
       expect(await except("dst", "src")).toBe(0);
       const read = (table: string) =>
-        fetchAll(new PostgresSource({ connection_url: POSTGRES_URL, query: `SELECT * FROM ${SCHEMA}.${table} ORDER BY id` }));
+        fetchAll(
+          new PostgresSource({ connection_url: POSTGRES_URL, query: `SELECT * FROM ${SCHEMA}.${table} ORDER BY id` }),
+        );
       const [source, destination] = await Promise.all([read("src"), read("dst")]);
       expect(destination).toHaveLength(ROWS);
       for (let i = 0; i < ROWS; i++) expect(destination[i]).toEqual(source[i]);

@@ -44,23 +44,43 @@ await describeWithService({ name: "MariaDB", port: 3306 }, "sink-mysql", () => {
   });
 
   describe("conformance", () => {
-    const config = (): MysqlSinkConfigInput => ({ connection_url: url, table_name: "conformance", column_mapping: "auto_map" });
+    const config = (): MysqlSinkConfigInput => ({
+      connection_url: url,
+      table_name: "conformance",
+      column_mapping: "auto_map",
+    });
     testSink<() => MysqlSinkConfigInput>({
       create: (c) => new MysqlSink(c()),
       config,
       configs: {
         upsert: () => ({ ...config(), write_mode: "upsert", key: ["id"] }),
-        delete: () => ({ ...config(), write_mode: "upsert", key: ["id"], delete_marker: { field: "__op", values: ["d"] } }),
+        delete: () => ({
+          ...config(),
+          write_mode: "upsert",
+          key: ["id"],
+          delete_marker: { field: "__op", values: ["d"] },
+        }),
         overwrite: () => ({ ...config(), write_mode: "overwrite" }),
       },
       count: () => count("conformance"),
       read: async () => await sql(url, "SELECT id, v FROM conformance ORDER BY id"),
       reset: async () => {
-        await sql(url, "DROP TABLE IF EXISTS conformance, _faucet_commit_token; CREATE TABLE conformance (id BIGINT PRIMARY KEY, v TEXT)");
+        await sql(
+          url,
+          "DROP TABLE IF EXISTS conformance, _faucet_commit_token; CREATE TABLE conformance (id BIGINT PRIMARY KEY, v TEXT)",
+        );
       },
       failing: [
-        { title: "unreachable server", config: () => ({ ...config(), host: "127.0.0.1", port: 1 }), kind: "connection" },
-        { title: "missing table", config: () => ({ ...config(), table_name: "absent", create_table: false }), kind: "sink" },
+        {
+          title: "unreachable server",
+          config: () => ({ ...config(), host: "127.0.0.1", port: 1 }),
+          kind: "connection",
+        },
+        {
+          title: "missing table",
+          config: () => ({ ...config(), table_name: "absent", create_table: false }),
+          kind: "sink",
+        },
       ],
     });
   });
@@ -93,7 +113,22 @@ await describeWithService({ name: "MariaDB", port: 3306 }, "sink-mysql", () => {
           d: "2024-02-29",
           e: "y",
         },
-        { id: 2, s: "", n: null, big: null, ubig: null, f: null, b: false, j: null, bin: "", bits: null, at: null, ts: null, d: null, e: null },
+        {
+          id: 2,
+          s: "",
+          n: null,
+          big: null,
+          ubig: null,
+          f: null,
+          b: false,
+          j: null,
+          bin: "",
+          bits: null,
+          at: null,
+          ts: null,
+          d: null,
+          e: null,
+        },
       ];
       expect(await write({ table_name: "typed", column_mapping: "auto_map" }, tricky)).toBe(2);
       const back = await sql(
@@ -117,9 +152,27 @@ await describeWithService({ name: "MariaDB", port: 3306 }, "sink-mysql", () => {
           d: "2024-02-29",
           e: "y",
         },
-        { id: 2, s: "", n: null, big: null, ubig: null, f: null, b: 0, j: null, bin: "", bits: null, at: null, ts: null, d: null, e: null },
+        {
+          id: 2,
+          s: "",
+          n: null,
+          big: null,
+          ubig: null,
+          f: null,
+          b: 0,
+          j: null,
+          bin: "",
+          bits: null,
+          at: null,
+          ts: null,
+          d: null,
+          e: null,
+        },
       ]);
-      const [ts] = await sql(url, "SELECT CONVERT_TZ(ts, @@session.time_zone, '+00:00') AS utc FROM typed WHERE id = 1");
+      const [ts] = await sql(
+        url,
+        "SELECT CONVERT_TZ(ts, @@session.time_zone, '+00:00') AS utc FROM typed WHERE id = 1",
+      );
       expect(ts?.utc).toBe("2024-02-29 18:29:59.500000");
     });
 
@@ -144,15 +197,28 @@ await describeWithService({ name: "MariaDB", port: 3306 }, "sink-mysql", () => {
       expect(await rows("docs")).toEqual([{ data: '{"a":1,"nested":{"b":[1,2]}}' }, { data: '{"c":"日本"}' }]);
       await write({ table_name: "payloads", column_mapping: { json: { column: "payload" } } }, [{ a: 1 }]);
       expect(await rows("payloads")).toEqual([{ payload: '{"a":1}' }]);
-      await write({ table_name: "keyed", column_mapping: "auto_map", write_mode: "upsert", key: "code" }, [{ code: "A", v: 1 }]);
+      await write({ table_name: "keyed", column_mapping: "auto_map", write_mode: "upsert", key: "code" }, [
+        { code: "A", v: 1 },
+      ]);
       const [create] = await sql(url, "SHOW CREATE TABLE keyed");
       expect(String(create?.["Create Table"])).toMatch(/`code` varchar\(255\)[\s\S]*PRIMARY KEY \(`code`\)/);
     });
 
     test("upsert (ON DUPLICATE KEY UPDATE) keeps the last write per key; delete markers and delete mode remove rows", async () => {
       await sql(url, "CREATE TABLE kv (id INT, region VARCHAR(10), v TEXT, PRIMARY KEY (id, region))");
-      const upsert = { table_name: "kv", column_mapping: "auto_map", write_mode: "upsert", key: ["id", "region"] } as const;
-      expect(await write(upsert, [{ id: 1, region: "eu", v: "a" }, { id: 2, region: "eu", v: "b" }, { id: 1, region: "eu", v: "c" }])).toBe(2);
+      const upsert = {
+        table_name: "kv",
+        column_mapping: "auto_map",
+        write_mode: "upsert",
+        key: ["id", "region"],
+      } as const;
+      expect(
+        await write(upsert, [
+          { id: 1, region: "eu", v: "a" },
+          { id: 2, region: "eu", v: "b" },
+          { id: 1, region: "eu", v: "c" },
+        ]),
+      ).toBe(2);
       await write({ ...upsert, delete_marker: { field: "__op", values: ["d", "delete"] } }, [
         { id: 2, region: "eu", __op: "d" },
         { id: 3, region: "us", v: "z", __op: "u" },
@@ -161,24 +227,50 @@ await describeWithService({ name: "MariaDB", port: 3306 }, "sink-mysql", () => {
         { id: 1, region: "eu", v: "c" },
         { id: 3, region: "us", v: "z" },
       ]);
-      await write({ ...upsert, write_mode: "delete" }, [{ id: 1, region: "eu" }, { id: 9, region: "xx" }]);
+      await write({ ...upsert, write_mode: "delete" }, [
+        { id: 1, region: "eu" },
+        { id: 9, region: "xx" },
+      ]);
       expect(await rows("kv", "id")).toEqual([{ id: 3, region: "us", v: "z" }]);
-      const error = await write(upsert, [{ id: 4, region: "eu" }, { region: "eu", v: "no id" }]).catch((e: unknown) => e);
+      const error = await write(upsert, [
+        { id: 4, region: "eu" },
+        { region: "eu", v: "no id" },
+      ]).catch((e: unknown) => e);
       expect(String(error)).toMatch(/record 1 has no value for key column "id"/);
     });
 
     test("overwrite loads a staging table and swaps it in with one RENAME TABLE; a failed run leaves the table alone", async () => {
       await sql(url, "CREATE TABLE snap (id INT PRIMARY KEY, v TEXT); INSERT INTO snap VALUES (1, 'old'), (2, 'old')");
-      const config = { connection_url: url, table_name: "snap", column_mapping: "auto_map", write_mode: "overwrite" } as const;
-      const result = await new Pipeline(pagesSource([[{ id: 7, v: "new" }], [{ id: 8, v: "new" }]]), new MysqlSink(config)).run();
+      const config = {
+        connection_url: url,
+        table_name: "snap",
+        column_mapping: "auto_map",
+        write_mode: "overwrite",
+      } as const;
+      const result = await new Pipeline(
+        pagesSource([[{ id: 7, v: "new" }], [{ id: 8, v: "new" }]]),
+        new MysqlSink(config),
+      ).run();
       expect(result.recordsWritten).toBe(2);
-      expect(await rows("snap")).toEqual([{ id: 7, v: "new" }, { id: 8, v: "new" }]);
-      const failing = await new Pipeline(pagesSource([[{ id: 9, v: "x" }], [{ id: "not a number", v: "x" }]]), new MysqlSink(config))
+      expect(await rows("snap")).toEqual([
+        { id: 7, v: "new" },
+        { id: 8, v: "new" },
+      ]);
+      const failing = await new Pipeline(
+        pagesSource([[{ id: 9, v: "x" }], [{ id: "not a number", v: "x" }]]),
+        new MysqlSink(config),
+      )
         .run()
         .catch((e: unknown) => e);
       expect(FaucetError.is(failing)).toBe(true);
-      expect(await rows("snap")).toEqual([{ id: 7, v: "new" }, { id: 8, v: "new" }]);
-      const left = await sql(url, "SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'snap%'");
+      expect(await rows("snap")).toEqual([
+        { id: 7, v: "new" },
+        { id: 8, v: "new" },
+      ]);
+      const left = await sql(
+        url,
+        "SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'snap%'",
+      );
       expect(left).toEqual([{ t: "snap" }]);
     });
 
@@ -186,8 +278,21 @@ await describeWithService({ name: "MariaDB", port: 3306 }, "sink-mysql", () => {
       await sql(url, "CREATE TABLE strict_t (id INT NOT NULL, code VARCHAR(3), n TINYINT, j JSON, at DATETIME)");
       const base = { table_name: "strict_t", column_mapping: "auto_map", batch_size: 2 } as const;
       const cases: [Value[], RegExp][] = [
-        [[{ id: 1, code: "abc" }, { id: 2, code: "abc" }, { id: 3, code: "abcd" }], /record 2, column "code" does not fit .*Data too long/],
-        [[{ id: 1, n: 1 }, { id: 2, n: 300 }], /record 1, column "n" does not fit .*Out of range/],
+        [
+          [
+            { id: 1, code: "abc" },
+            { id: 2, code: "abc" },
+            { id: 3, code: "abcd" },
+          ],
+          /record 2, column "code" does not fit .*Data too long/,
+        ],
+        [
+          [
+            { id: 1, n: 1 },
+            { id: 2, n: 300 },
+          ],
+          /record 1, column "n" does not fit .*Out of range/,
+        ],
         [[{ id: 1 }, { id: 2 }, { id: 3, n: "many" }], /record 2, column "n" does not fit .*Incorrect integer value/],
         [[{ id: 1 }, { id: 2 }, { id: 3 }, { id: null }], /record 3, column "id" does not fit .*cannot be null/],
         [[{ id: 1 }, { id: 2.5 }], /record 1, column "id" \(int\(11\)\): 2\.5 is not an integer/],
@@ -212,9 +317,9 @@ await describeWithService({ name: "MariaDB", port: 3306 }, "sink-mysql", () => {
       const records = Array.from({ length: 20 }, (_, id) => ({ id, pad }));
       expect(await write({ table_name: "wide", column_mapping: "auto_map", batch_size: 0 }, records)).toBe(20);
       expect(await count("wide")).toBe(20);
-      const huge = await write({ table_name: "wide", column_mapping: "auto_map" }, [{ id: 99, pad: "y".repeat(packet) }]).catch(
-        (e: unknown) => e,
-      );
+      const huge = await write({ table_name: "wide", column_mapping: "auto_map" }, [
+        { id: 99, pad: "y".repeat(packet) },
+      ]).catch((e: unknown) => e);
       expect(String(huge)).toMatch(/record 0 needs a \d+-byte statement, more than the server accepts/);
     });
 
@@ -224,7 +329,9 @@ await describeWithService({ name: "MariaDB", port: 3306 }, "sink-mysql", () => {
         expect(await sink.lastCommittedToken("s")).toBeUndefined();
         expect(await sink.writeBatchIdempotent([{ id: 1 }, { id: 2 }], "s", "00000000000000000001#2")).toBe(2);
         expect(await sink.writeBatchIdempotent([{ id: 1 }, { id: 2 }], "s", "00000000000000000001#2")).toBe(0);
-        const failed = await sink.writeBatchIdempotent([{ id: 3 }, { id: "x" }], "s", "00000000000000000002#4").catch((e: unknown) => e);
+        const failed = await sink
+          .writeBatchIdempotent([{ id: 3 }, { id: "x" }], "s", "00000000000000000002#4")
+          .catch((e: unknown) => e);
         expect(FaucetError.is(failed)).toBe(true);
         expect(await sink.lastCommittedToken("s")).toBe("00000000000000000001#2");
         expect(await count("eo")).toBe(2);
@@ -236,7 +343,13 @@ await describeWithService({ name: "MariaDB", port: 3306 }, "sink-mysql", () => {
     test("schema evolution adds columns and relaxes NOT NULL", async () => {
       await sql(url, "CREATE TABLE evolve (id INT NOT NULL)");
       const sink = new MysqlSink({ connection_url: url, table_name: "evolve", column_mapping: "auto_map" });
-      await sink.evolveSchema({ addColumns: [{ name: "note", type: "string", nullable: true }, { name: "n", type: "integer", nullable: true }], relaxColumns: ["id"] });
+      await sink.evolveSchema({
+        addColumns: [
+          { name: "note", type: "string", nullable: true },
+          { name: "n", type: "integer", nullable: true },
+        ],
+        relaxColumns: ["id"],
+      });
       expect(await sink.currentSchema()).toEqual({
         columns: [
           { name: "id", type: "int(11)", nullable: true },
@@ -248,22 +361,43 @@ await describeWithService({ name: "MariaDB", port: 3306 }, "sink-mysql", () => {
     });
 
     test("bad input: wrong password (named user, never the password), unreachable host, config errors", async () => {
-      const wrong = new MysqlSink({ connection_url: "mysql://root:hunter2-secret@127.0.0.1:3306/test", table_name: "t" });
+      const wrong = new MysqlSink({
+        connection_url: "mysql://root:hunter2-secret@127.0.0.1:3306/test",
+        table_name: "t",
+      });
       const auth = await wrong.writeBatch([{ a: 1 }]).catch((e: unknown) => e);
       expect(FaucetError.is(auth) && auth.kind).toBe("auth");
       expect(`${String(auth)} ${JSON.stringify(auth)} ${(auth as Error).stack}`).not.toContain("hunter2-secret");
       await wrong.close();
-      const unreachable = await write({ host: "127.0.0.1", port: 1, table_name: "t" } as never, [{ a: 1 }]).catch((e: unknown) => e);
+      const unreachable = await write({ host: "127.0.0.1", port: 1, table_name: "t" } as never, [{ a: 1 }]).catch(
+        (e: unknown) => e,
+      );
       expect(FaucetError.is(unreachable) && unreachable.kind).toBe("connection");
-      expect(() => new MysqlSink({ connection_url: url, table_name: "t", write_mode: "upsert" })).toThrow(/needs a non-empty `key`/);
-      expect(() => new MysqlSink({ connection_url: url, table_name: "t", write_mode: "upsert", key: "id" })).toThrow(/needs column_mapping: auto_map/);
-      expect(() => new MysqlSink({ connection_url: url, table_name: "t", timezone: "Europe/Paris" })).toThrow(/offset such as \+05:30/);
+      expect(() => new MysqlSink({ connection_url: url, table_name: "t", write_mode: "upsert" })).toThrow(
+        /needs a non-empty `key`/,
+      );
+      expect(() => new MysqlSink({ connection_url: url, table_name: "t", write_mode: "upsert", key: "id" })).toThrow(
+        /needs column_mapping: auto_map/,
+      );
+      expect(() => new MysqlSink({ connection_url: url, table_name: "t", timezone: "Europe/Paris" })).toThrow(
+        /offset such as \+05:30/,
+      );
     });
 
     test("the definition: YAML `type: mysql` in the Rust spelling", async () => {
       expect(definition).toMatchObject({ kind: "sink", type: "mysql" });
-      const config = { connection_url: url, table_name: "rusty", column_mapping: { json: { column: "data" } }, batch_size: 250, max_connections: 5 };
-      const sink = await definition.create(config as never, { baseDir: ".", logger: undefined as never, pipeline: "t" });
+      const config = {
+        connection_url: url,
+        table_name: "rusty",
+        column_mapping: { json: { column: "data" } },
+        batch_size: 250,
+        max_connections: 5,
+      };
+      const sink = await definition.create(config as never, {
+        baseDir: ".",
+        logger: undefined as never,
+        pipeline: "t",
+      });
       expect(await sink.writeBatch([{ a: 1 }])).toBe(1);
       await sink.close?.();
     });

@@ -290,7 +290,12 @@ export function quoteIdent(name: string): string {
 }
 
 /** A chunk's columns turned into row objects. */
-function toRows(columns: DuckDBValue[][], names: readonly string[], readers: readonly ValueReader[], count: number): ValueObject[] {
+function toRows(
+  columns: DuckDBValue[][],
+  names: readonly string[],
+  readers: readonly ValueReader[],
+  count: number,
+): ValueObject[] {
   const rows = new Array<ValueObject>(count);
   for (let r = 0; r < count; r++) rows[r] = {};
   for (let c = 0; c < names.length; c++) {

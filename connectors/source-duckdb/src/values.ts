@@ -1,5 +1,3 @@
-import { LossyNumberError, parseJsonExact } from "faucet-common-sql";
-import type { Value } from "faucet-core";
 import {
   type DuckDBBlobValue,
   type DuckDBDateValue,
@@ -12,6 +10,8 @@ import {
   type DuckDBUnionValue,
   type DuckDBValue,
 } from "@duckdb/node-api";
+import { LossyNumberError, parseJsonExact } from "faucet-common-sql";
+import type { Value } from "faucet-core";
 
 /** Turns one DuckDB value of a column's type into faucet's JSON (never called with null). */
 export type ValueReader = (value: DuckDBValue) => Value;
@@ -132,7 +132,9 @@ export function readerFor(type: DuckDBType, options: ReadOptions): ValueReader {
     }
     case DuckDBTypeId.STRUCT: {
       const entries = type as unknown as { entryNames: string[]; entryTypes: DuckDBType[] };
-      const readers = new Map(entries.entryNames.map((name, i) => [name, readerFor(entries.entryTypes[i] as DuckDBType, options)]));
+      const readers = new Map(
+        entries.entryNames.map((name, i) => [name, readerFor(entries.entryTypes[i] as DuckDBType, options)]),
+      );
       return (value) => {
         const out: Record<string, Value> = {};
         for (const [name, item] of Object.entries((value as DuckDBStructValue).entries)) {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { testSource } from "faucet-conformance";
 import { FaucetError, fetchAll, type StreamPage, type Value } from "faucet-core";
-import { definition, DuckdbSource, type DuckdbSourceConfigInput } from "faucet-source-duckdb";
+import { DuckdbSource, type DuckdbSourceConfigInput, definition } from "faucet-source-duckdb";
 import { afterAll, beforeAll, expect, test } from "vitest";
 
 const dir = mkdtempSync(join(tmpdir(), "faucet-source-duckdb-"));
@@ -46,7 +46,11 @@ testSource<DuckdbSourceConfigInput>({
   rebuild: (config, patch) => ({ database: config.database, table: patch.table as string }),
   failing: [
     { title: "missing table", config: { database, table: "no_such_table" }, kind: "source" },
-    { title: "a database in a directory that does not exist", config: { database: "/nonexistent/dir/x.duckdb", query: "SELECT 1" }, kind: "connection" },
+    {
+      title: "a database in a directory that does not exist",
+      config: { database: "/nonexistent/dir/x.duckdb", query: "SELECT 1" },
+      kind: "connection",
+    },
   ],
 });
 
@@ -93,17 +97,20 @@ test("types arrive with no silent loss", async () => {
       forever: "infinity",
     },
   ]);
-  const lossy = await fetchAll(new DuckdbSource({ database: ":memory:", query: `SELECT '{"n":12345678901234567890}'::JSON AS j` })).catch(
-    (e: unknown) => e,
-  );
+  const lossy = await fetchAll(
+    new DuckdbSource({ database: ":memory:", query: `SELECT '{"n":12345678901234567890}'::JSON AS j` }),
+  ).catch((e: unknown) => e);
   expect(String(lossy)).toMatch(/has no exact double.*json_big_numbers: string/);
 });
 
 test("DuckDB's readers: read_csv, read_json and read_parquet queries stream too", async () => {
   const csv = join(dir, "orders.csv");
-  writeFileSync(csv, "id,name,amount\n1,ann,1.50\n2,\"b, c\",2\n3,dé,\n");
+  writeFileSync(csv, 'id,name,amount\n1,ann,1.50\n2,"b, c",2\n3,dé,\n');
   const fromCsv = await fetchAll(
-    new DuckdbSource({ database: ":memory:", query: `SELECT * FROM read_csv('${csv}', types = {'amount': 'DECIMAL(10,2)'}) ORDER BY id` }),
+    new DuckdbSource({
+      database: ":memory:",
+      query: `SELECT * FROM read_csv('${csv}', types = {'amount': 'DECIMAL(10,2)'}) ORDER BY id`,
+    }),
   );
   expect(fromCsv).toEqual([
     { id: 1, name: "ann", amount: "1.50" },
@@ -112,19 +119,27 @@ test("DuckDB's readers: read_csv, read_json and read_parquet queries stream too"
   ]);
   const json = join(dir, "events.jsonl");
   writeFileSync(json, '{"id":1,"tags":["a"]}\n{"id":2,"tags":[]}\n');
-  expect(await fetchAll(new DuckdbSource({ database: ":memory:", query: `SELECT * FROM read_json('${json}') ORDER BY id` }))).toEqual([
+  expect(
+    await fetchAll(new DuckdbSource({ database: ":memory:", query: `SELECT * FROM read_json('${json}') ORDER BY id` })),
+  ).toEqual([
     { id: 1, tags: ["a"] },
     { id: 2, tags: [] },
   ]);
   const parquet = join(dir, "numbers.parquet");
   await run(`COPY (SELECT range AS n, range * 2 AS twice FROM range(5000)) TO '${parquet}' (FORMAT PARQUET)`);
-  const read = await pages(new DuckdbSource({ database: ":memory:", query: `SELECT * FROM read_parquet('${parquet}')`, batch_size: 1000 }), 0);
+  const read = await pages(
+    new DuckdbSource({ database: ":memory:", query: `SELECT * FROM read_parquet('${parquet}')`, batch_size: 1000 }),
+    0,
+  );
   expect(read.map((p) => p.records.length)).toEqual([1000, 1000, 1000, 1000, 1000]);
   expect(read[4]?.records.at(-1)).toEqual({ n: 4999, twice: 9998 });
 });
 
 test("streams in chunks: a 1M-row result arrives page by page without being held whole", async () => {
-  const source = new DuckdbSource({ database: ":memory:", query: "SELECT range AS id, repeat('x', 50) AS pad FROM range(1000000)" });
+  const source = new DuckdbSource({
+    database: ":memory:",
+    query: "SELECT range AS id, repeat('x', 50) AS pad FROM range(1000000)",
+  });
   let count = 0;
   let largest = 0;
   for await (const page of source.streamPages({}, 10_000)) {
@@ -145,7 +160,9 @@ test("incremental: bookmarks on every page, equal keys kept together, resume aft
   expect(first[0]?.bookmark).toBe("2024-01-01T00:00:01");
   const resumed = new DuckdbSource({ database, table: "events", replication_key: "at" });
   resumed.applyStartBookmark(first[1]?.bookmark as Value);
-  expect((await fetchAll(resumed)).map((r) => (r as { id: number }).id)).toEqual(Array.from({ length: 13 }, (_, i) => i + 13));
+  expect((await fetchAll(resumed)).map((r) => (r as { id: number }).id)).toEqual(
+    Array.from({ length: 13 }, (_, i) => i + 13),
+  );
   const numbered = new DuckdbSource({
     database,
     query: "SELECT id FROM events WHERE id <> $1",
@@ -159,12 +176,14 @@ test("incremental: bookmarks on every page, equal keys kept together, resume aft
 test("bad input: a broken query, a missing file, a missing replication key", async () => {
   const broken = await fetchAll(new DuckdbSource({ database: ":memory:", query: "SELEKT 1" })).catch((e: unknown) => e);
   expect(FaucetError.is(broken) && broken.kind).toBe("source");
-  const missing = await fetchAll(new DuckdbSource({ database: ":memory:", query: `SELECT * FROM read_csv('${join(dir, "nope.csv")}')` })).catch(
-    (e: unknown) => e,
-  );
+  const missing = await fetchAll(
+    new DuckdbSource({ database: ":memory:", query: `SELECT * FROM read_csv('${join(dir, "nope.csv")}')` }),
+  ).catch((e: unknown) => e);
   expect(FaucetError.is(missing) && missing.kind).toBe("source");
   expect(String(missing)).toMatch(/nope\.csv/);
-  const key = await fetchAll(new DuckdbSource({ database: ":memory:", query: "SELECT 1 AS a", replication_key: "b" })).catch((e: unknown) => e);
+  const key = await fetchAll(
+    new DuckdbSource({ database: ":memory:", query: "SELECT 1 AS a", replication_key: "b" }),
+  ).catch((e: unknown) => e);
   expect(String(key)).toMatch(/replication_key `b` is not a column/);
   expect(() => new DuckdbSource({ database: ":memory:" } as never)).toThrow(/exactly one of `query` and `table`/);
 });
@@ -172,7 +191,12 @@ test("bad input: a broken query, a missing file, a missing replication key", asy
 test("the definition: Rust keys, duckdb: prefix, relative paths against the config's directory", async () => {
   expect(definition).toMatchObject({ kind: "source", type: "duckdb" });
   const source = await definition.create(
-    { database: "duckdb:source.duckdb", query: "SELECT count(*) AS n FROM conformance", read_only: false, batch_size: 10 } as never,
+    {
+      database: "duckdb:source.duckdb",
+      query: "SELECT count(*) AS n FROM conformance",
+      read_only: false,
+      batch_size: 10,
+    } as never,
     { baseDir: dir, logger: undefined as never, pipeline: "t" },
   );
   expect(await fetchAll(source)).toEqual([{ n: expect.any(Number) }]);

@@ -1,11 +1,5 @@
 import { connectionFields, requireConnection } from "faucet-common-mysql";
-import {
-  incrementalFields,
-  maxConnectionsField,
-  queryFields,
-  refineIncremental,
-  refineQuery,
-} from "faucet-common-sql";
+import { incrementalFields, maxConnectionsField, queryFields, refineIncremental, refineQuery } from "faucet-common-sql";
 import { z } from "faucet-core";
 
 /**

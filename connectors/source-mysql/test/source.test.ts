@@ -101,7 +101,10 @@ await describeWithService({ name: "MariaDB", port: 3306 }, "source-mysql", () =>
   test("the time-zone rule: DATETIME is wall-clock time in `timezone`, TIMESTAMP converts exactly", async () => {
     await sql(url, "DROP TABLE IF EXISTS zones; CREATE TABLE zones (dt DATETIME(3), ts TIMESTAMP(3) NULL)");
     // Written in a +02:00 session: the TIMESTAMP is stored as 08:00 UTC, the DATETIME as written.
-    await sql(url, "SET time_zone = '+02:00'; INSERT INTO zones VALUES ('2024-06-01 10:00:00.250', '2024-06-01 10:00:00.250')");
+    await sql(
+      url,
+      "SET time_zone = '+02:00'; INSERT INTO zones VALUES ('2024-06-01 10:00:00.250', '2024-06-01 10:00:00.250')",
+    );
     expect(await fetchAll(new MysqlSource({ connection_url: url, table: "zones" }))).toEqual([
       { dt: "2024-06-01T10:00:00.250Z", ts: "2024-06-01T08:00:00.250Z" },
     ]);
@@ -117,7 +120,9 @@ await describeWithService({ name: "MariaDB", port: 3306 }, "source-mysql", () =>
        INSERT INTO zeros VALUES (1, '0000-00-00', '0000-00-00 00:00:00'), (2, '2024-00-10', '2024-05-00 01:02:03'), (3, '2024-01-01', NULL)`,
     );
     const logger = recordingLogger();
-    const rows = await fetchAll(new MysqlSource({ connection_url: url, query: "SELECT * FROM zeros ORDER BY id" }, { logger }));
+    const rows = await fetchAll(
+      new MysqlSource({ connection_url: url, query: "SELECT * FROM zeros ORDER BY id" }, { logger }),
+    );
     expect(rows).toEqual([
       { id: 1, d: null, dt: null },
       { id: 2, d: null, dt: null },
@@ -130,7 +135,11 @@ await describeWithService({ name: "MariaDB", port: 3306 }, "source-mysql", () =>
   test("incremental: every page is bookmarked, runs of equal keys stay in one page, a resumed read starts after it", async () => {
     await sql(url, "DROP TABLE IF EXISTS events; CREATE TABLE events (id INT, at DATETIME(6), v TEXT)");
     await sql(url, "INSERT INTO events VALUES ?", [
-      Array.from({ length: 25 }, (_, i) => [i + 1, `2024-01-01 00:00:${String(Math.floor(i / 3)).padStart(2, "0")}.5`, `v${i}`]),
+      Array.from({ length: 25 }, (_, i) => [
+        i + 1,
+        `2024-01-01 00:00:${String(Math.floor(i / 3)).padStart(2, "0")}.5`,
+        `v${i}`,
+      ]),
     ]);
     const first = await pages(new MysqlSource({ connection_url: url, table: "events", replication_key: "at" }), 4);
     expect(first.every((p) => p.bookmark !== undefined)).toBe(true);
@@ -143,13 +152,22 @@ await describeWithService({ name: "MariaDB", port: 3306 }, "source-mysql", () =>
       Array.from({ length: 13 }, (_, i) => i + 13),
     );
     const started = await fetchAll(
-      new MysqlSource({ connection_url: url, query: "SELECT id, v FROM events WHERE v <> ?", params: ["v0"], replication_key: "id", start_replication_value: 20 }),
+      new MysqlSource({
+        connection_url: url,
+        query: "SELECT id, v FROM events WHERE v <> ?",
+        params: ["v0"],
+        replication_key: "id",
+        start_replication_value: 20,
+      }),
     );
     expect(started.map((r) => (r as { id: number }).id)).toEqual([20, 21, 22, 23, 24, 25]);
   });
 
   test("streams a large result without buffering it: pages arrive while the server is still sending", async () => {
-    const source = new MysqlSource({ connection_url: url, query: "SELECT seq AS id, REPEAT('x', 100) AS pad FROM seq_1_to_200000" });
+    const source = new MysqlSource({
+      connection_url: url,
+      query: "SELECT seq AS id, REPEAT('x', 100) AS pad FROM seq_1_to_200000",
+    });
     let pageCount = 0;
     let rows = 0;
     const before = process.memoryUsage().heapUsed;
@@ -167,13 +185,18 @@ await describeWithService({ name: "MariaDB", port: 3306 }, "source-mysql", () =>
   });
 
   test("bad input: wrong password (named user, never the password), unreachable host, missing table, bad params", async () => {
-    const wrong = new MysqlSource({ connection_url: "mysql://root:hunter2-secret@127.0.0.1:3306/test", query: "SELECT 1" });
+    const wrong = new MysqlSource({
+      connection_url: "mysql://root:hunter2-secret@127.0.0.1:3306/test",
+      query: "SELECT 1",
+    });
     const auth = await fetchAll(wrong).catch((e: unknown) => e);
     expect(FaucetError.is(auth) && auth.kind).toBe("auth");
     expect(String(auth)).toMatch(/root@127\.0\.0\.1:3306\/test/);
     expect(`${String(auth)} ${JSON.stringify(auth)} ${(auth as Error).stack}`).not.toContain("hunter2-secret");
     await wrong.close();
-    const unreachable = await fetchAll(new MysqlSource({ host: "127.0.0.1", port: 1, query: "SELECT 1" })).catch((e: unknown) => e);
+    const unreachable = await fetchAll(new MysqlSource({ host: "127.0.0.1", port: 1, query: "SELECT 1" })).catch(
+      (e: unknown) => e,
+    );
     expect(FaucetError.is(unreachable) && unreachable.kind).toBe("connection");
     expect(String(unreachable)).toMatch(/could not connect to root@127\.0\.0\.1:1/);
     const missing = await fetchAll(new MysqlSource({ connection_url: url, table: "nope" })).catch((e: unknown) => e);
@@ -183,9 +206,9 @@ await describeWithService({ name: "MariaDB", port: 3306 }, "source-mysql", () =>
       new MysqlSource({ connection_url: url, query: "SELECT * FROM events WHERE id > ?", replication_key: "id" }),
     ).catch((e: unknown) => e);
     expect(FaucetError.is(params) && params.kind).toBe("config");
-    const key = await fetchAll(new MysqlSource({ connection_url: url, table: "events", replication_key: "nope" })).catch(
-      (e: unknown) => e,
-    );
+    const key = await fetchAll(
+      new MysqlSource({ connection_url: url, table: "events", replication_key: "nope" }),
+    ).catch((e: unknown) => e);
     expect(String(key)).toMatch(/replication_key `nope` is not a column/);
     expect(() => new MysqlSource({ connection_url: url, table: "a", query: "SELECT 1" })).toThrow(/exactly one of/);
     expect(() => new MysqlSource({ connection_url: "postgres://x@y/z", table: "a" })).toThrow(/scheme is postgres/);
@@ -194,7 +217,15 @@ await describeWithService({ name: "MariaDB", port: 3306 }, "source-mysql", () =>
   test("the definition: YAML `type: mysql` in the Rust spelling", async () => {
     expect(definition).toMatchObject({ kind: "source", type: "mysql" });
     const source = await definition.create(
-      { connection_url: url, query: "SELECT 1 AS one", max_connections: 2, batch_size: 10, read_timeout_secs: 30, net_write_timeout_secs: 60, shard: { key: "id" } } as never,
+      {
+        connection_url: url,
+        query: "SELECT 1 AS one",
+        max_connections: 2,
+        batch_size: 10,
+        read_timeout_secs: 30,
+        net_write_timeout_secs: 60,
+        shard: { key: "id" },
+      } as never,
       { baseDir: ".", logger: recordingLogger(), pipeline: "test" },
     );
     expect(await fetchAll(source)).toEqual([{ one: 1 }]);
