@@ -69,6 +69,9 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    // The command is done: a connector that left a socket or timer open must not keep the
+    // process alive. The timer is unref'd, so a clean exit is never delayed by it.
+    setTimeout(() => process.exit(code), 1000).unref();
   },
   (error: unknown) => {
     process.stderr.write(`[faucet] unexpected failure: ${(error as Error)?.stack ?? String(error)}\n`);

@@ -4,6 +4,7 @@ import { buildPipeline } from "../build.js";
 import { checkPositionals, integerOption, loggerFor, openConfig, outputFormat } from "../context.js";
 import { EXIT, err, out } from "../output.js";
 import { StatusLine, summaryJson, summaryText } from "../progress.js";
+import { watchStateDirectory } from "../state-cleanup.js";
 
 export default async function run(invocation: Invocation): Promise<number> {
   checkPositionals(invocation, 1, "faucet run [config]");
@@ -14,6 +15,7 @@ export default async function run(invocation: Invocation): Promise<number> {
   const logger = loggerFor(invocation);
   const resolved = await openConfig(invocation, statePath);
 
+  const stateDirectory = watchStateDirectory(resolved);
   const controller = new AbortController();
   const line = new StatusLine();
   let signals = 0;
@@ -51,6 +53,7 @@ export default async function run(invocation: Invocation): Promise<number> {
     else err(summaryText(result, dryRun));
     return result.cancelled ? EXIT.cancelled : EXIT.ok;
   } finally {
+    stateDirectory.undo();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
