@@ -79,6 +79,9 @@ export interface PipelineConfig {
       max_ms?: number;
       jitter?: boolean;
     };
+    retry_on?: ("http_5xx" | "rate_limited" | "connection" | "timeout")[];
+    circuit_breaker?: { consecutive_failures: number; cooldown_secs: number };
+    poison?: { max_row_attempts: number; action?: "dlq" | "drop" | "fail" };
   } | null;
   plugins?: string[];
 }

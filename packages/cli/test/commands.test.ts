@@ -208,13 +208,22 @@ execution:
 resilience:
   retry:
     max_attempts: 2
+  retry_on: [connection, timeout]
+  circuit_breaker: { consecutive_failures: 3, cooldown_secs: 1 }
 `,
     );
     const json = JSON.parse(faucet(["validate", "--output", "json"], { cwd: dir }).stdout);
+    expect(json.pipeline.resilience).toMatchObject({ retry_on: ["connection", "timeout"] });
     expect(json.pipeline.pipeline.dlq).toMatchObject({ on_batch_error: "dlq_all", max_failures_total: 10 });
     expect(json.pipeline.pipeline.schema).toEqual({ on_drift: "fail" });
     expect(json.pipeline.execution).toMatchObject({ batch_size: 500, prefetch: 2 });
     expect(faucet(["run"], { cwd: dir }).code).toBe(0);
+    // Poison-row isolation reaches the Pipeline, which refuses it for a sink that cannot isolate rows.
+    const yaml = readFileSync(join(dir, "faucet.yaml"), "utf8");
+    write(dir, "faucet.yaml", `${yaml}  poison: { max_row_attempts: 2, action: drop }\n`);
+    const poisoned = faucet(["run"], { cwd: dir });
+    expect(poisoned.code).toBe(2);
+    expect(poisoned.stderr).toContain("resilience.poison needs a sink that reports per-row outcomes");
   });
 });
 

@@ -120,10 +120,38 @@ const RetrySpec = z
   })
   .describe("Retry and backoff for sink writes, flushes and state-store I/O.");
 
-/** `resilience`: retries. */
+const CircuitBreakerSpec = z
+  .strictObject({
+    consecutive_failures: z.number().int().min(1).describe("Consecutive failed attempts that open the circuit."),
+    cooldown_secs: z.number().min(0).describe("Seconds an open circuit waits before letting one probe through."),
+  })
+  .describe("Stops a run whose source or sink keeps failing instead of hammering it.");
+
+const PoisonSpec = z
+  .strictObject({
+    max_row_attempts: z.number().int().min(1).describe("Times one row is written before it counts as poison."),
+    action: z
+      .enum(["dlq", "drop", "fail"])
+      .default("dlq")
+      .describe(
+        "`dlq` dead-letters the row (needs pipeline.dlq), `drop` skips it with a warning, `fail` fails the run.",
+      ),
+  })
+  .describe("Isolates rows that keep failing.");
+
+/** `resilience`: retries, retry classes, a circuit breaker and poison-row isolation. */
 export const ResilienceSpec = z
-  .strictObject({ retry: RetrySpec.optional() })
-  .describe("Retry policy for retryable failures.");
+  .strictObject({
+    retry: RetrySpec.optional(),
+    retry_on: z
+      .array(z.enum(["http_5xx", "rate_limited", "connection", "timeout"]))
+      .min(1)
+      .optional()
+      .describe("Which failure classes are retried. Default: every retryable error."),
+    circuit_breaker: CircuitBreakerSpec.optional(),
+    poison: PoisonSpec.optional(),
+  })
+  .describe("Resilience policy: retry and backoff, retry classes, circuit breaker, poison rows.");
 
 /** The `pipeline:` block. */
 export const PipelineSpec = z
@@ -203,7 +231,6 @@ export const UNSUPPORTED_KEYS: Readonly<Record<string, readonly string[]>> = {
   "pipeline.dlq": ["allow_duplicates_on_dlq_all"],
   "pipeline.schema": ["allow_type_widening", "on_incompatible", "relax_nullability_on_missing"],
   execution: ["adaptive_batch_size", "schedule"],
-  resilience: ["retry_on", "circuit_breaker", "poison"],
 };
 
 /** Values the Rust faucet-stream accepts at a path that this version does not implement. */

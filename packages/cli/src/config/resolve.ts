@@ -6,9 +6,12 @@
  */
 import { resolve } from "node:path";
 import {
+  type CircuitBreakerOptions,
   type Definition,
   describeIssues,
   FaucetError,
+  type PoisonOptions,
+  type RetryCategory,
   type RetryPolicy,
   registerConfigSecrets,
   type SchemaDriftPolicy,
@@ -56,6 +59,9 @@ export interface ResolvedPipeline {
   batchSize?: number;
   prefetch?: number;
   retry?: RetryPolicy;
+  retryOn?: RetryCategory[];
+  circuitBreaker?: CircuitBreakerOptions;
+  poison?: PoisonOptions;
   registry: Registry;
 }
 
@@ -129,7 +135,8 @@ export async function resolvePipeline(loaded: LoadedDocument, options: ResolveOp
   if (problems.length > 0 || !source || !sink || !state) throw configProblems(loaded.file, problems);
 
   const execution = document.execution ?? {};
-  const retry = document.resilience?.retry;
+  const resilience = document.resilience ?? {};
+  const retry = resilience.retry;
   return {
     loaded,
     name: loaded.name,
@@ -152,6 +159,18 @@ export async function resolvePipeline(loaded: LoadedDocument, options: ResolveOp
             jitter: retry.jitter,
           },
         }
+      : {}),
+    ...(resilience.retry_on ? { retryOn: resilience.retry_on } : {}),
+    ...(resilience.circuit_breaker
+      ? {
+          circuitBreaker: {
+            consecutiveFailures: resilience.circuit_breaker.consecutive_failures,
+            cooldownMs: resilience.circuit_breaker.cooldown_secs * 1000,
+          },
+        }
+      : {}),
+    ...(resilience.poison
+      ? { poison: { maxRowAttempts: resilience.poison.max_row_attempts, action: resilience.poison.action } }
       : {}),
     registry,
   };
