@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { defineScenario, type ScenarioContext, type Verification } from "../harness/scenario.js";
 import { faucetCommand, faucetUnavailable, faucetVersion } from "../harness/tools.js";
 import {
-  BENCH_TABLE,
+  benchTable,
   ensureBenchTable,
   POSTGRES_URL,
   postgresUnavailable,
@@ -19,7 +19,7 @@ import {
 const PAGE = 10_000;
 const OUT = { copy: "bench_c_faucet_copy", insert: "bench_c_faucet_insert", psql: "bench_c_psql" } as const;
 
-function faucetYaml(method: "copy" | "insert", table: string): string {
+function faucetYaml(ctx: ScenarioContext, method: "copy" | "insert", table: string): string {
   return [
     `# Scenario C (${method}): Postgres -> Postgres. Written by the benchmark harness (bench/src/scenarios/c-postgres-to-postgres.ts).`,
     "version: 1",
@@ -29,7 +29,7 @@ function faucetYaml(method: "copy" | "insert", table: string): string {
     "    type: postgres",
     "    config:",
     `      connection_url: ${JSON.stringify(POSTGRES_URL)}`,
-    `      table: ${BENCH_TABLE}`,
+    `      table: ${benchTable(ctx)}`,
     `      batch_size: ${PAGE}`,
     "  sink:",
     "    type: postgres",
@@ -62,13 +62,14 @@ function tableContent(table: string): Verification {
  * number comes back) are equal, while any changed value is not. Such an output is given the
  * input's hash; any other its own.
  */
-function verifyTable(table: string): Verification {
+function verifyTable(ctx: ScenarioContext, table: string): Verification {
+  const source = benchTable(ctx);
   const missing = psql(
-    `SELECT (SELECT count(*) FROM (SELECT * FROM ${BENCH_TABLE} EXCEPT ALL SELECT * FROM ${table}) a) + ` +
-      `(SELECT count(*) FROM (SELECT * FROM ${table} EXCEPT ALL SELECT * FROM ${BENCH_TABLE}) b)`,
+    `SELECT (SELECT count(*) FROM (SELECT * FROM ${source} EXCEPT ALL SELECT * FROM ${table}) a) + ` +
+      `(SELECT count(*) FROM (SELECT * FROM ${table} EXCEPT ALL SELECT * FROM ${source}) b)`,
     ["-A", "-t"],
   ).trim();
-  return missing === "0" ? tableContent(BENCH_TABLE) : tableContent(table);
+  return missing === "0" ? tableContent(source) : tableContent(table);
 }
 
 const insertConfig = (ctx: ScenarioContext) => join(ctx.outDir, "faucet-insert.yaml");
@@ -88,10 +89,10 @@ export default defineScenario({
 
   async setup(ctx) {
     ensureBenchTable(ctx);
-    await writeFile(insertConfig(ctx), faucetYaml("insert", OUT.insert));
+    await writeFile(insertConfig(ctx), faucetYaml(ctx, "insert", OUT.insert));
   },
 
-  faucetConfig: () => faucetYaml("copy", OUT.copy),
+  faucetConfig: (ctx) => faucetYaml(ctx, "copy", OUT.copy),
   faucetOutput: () => OUT.copy,
 
   references(ctx) {
@@ -114,7 +115,7 @@ export default defineScenario({
           argv: [
             "sh",
             "-c",
-            `${base} ${quoted([`\\copy ${BENCH_TABLE} to stdout`])} | ${base} ${quoted([`\\copy ${OUT.psql} from stdin`])}`,
+            `${base} ${quoted([`\\copy ${benchTable(ctx)} to stdout`])} | ${base} ${quoted([`\\copy ${OUT.psql} from stdin`])}`,
           ],
         },
         output: OUT.psql,
@@ -122,13 +123,13 @@ export default defineScenario({
     ];
   },
 
-  async reset(_ctx, output) {
+  async reset(ctx, output) {
     psql(`DROP TABLE IF EXISTS ${output}`);
-    psql(`CREATE TABLE ${output} (LIKE ${BENCH_TABLE})`);
+    psql(`CREATE TABLE ${output} (LIKE ${benchTable(ctx)})`);
   },
 
-  expected: async () => tableContent(BENCH_TABLE),
-  verify: async (_ctx, output) => verifyTable(output),
+  expected: async (ctx) => tableContent(benchTable(ctx)),
+  verify: async (ctx, output) => verifyTable(ctx, output),
 
   async teardown() {
     for (const table of Object.values(OUT)) psql(`DROP TABLE IF EXISTS ${table}`);
