@@ -12,6 +12,8 @@ export class ValueError extends Error {
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** A non-UTC offset at the end of a timestamp: `+05:30`, `-08`, `+0100`. */
+const OFFSET = /[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?\s*[+-]\d\d(?::?\d\d)?$/;
 
 const INTEGERS = new Set<DuckDBTypeId>([
   DuckDBTypeId.TINYINT,
@@ -71,6 +73,11 @@ function asBlob(appender: DuckDBAppender, value: Value): void {
  * offset (`…23:59:59+05:30` would land as 23:59:59 UTC), so the instant is computed here.
  */
 function asTimestampTz(appender: DuckDBAppender, value: Value): void {
+  // UTC (`…Z`) and zone-less text mean UTC to DuckDB's own cast too: only other offsets need work.
+  if (typeof value === "string" && !OFFSET.test(value)) {
+    appender.appendVarchar(value);
+    return;
+  }
   const parsed = typeof value === "string" ? parseTimestamp(value, 0) : undefined;
   if (!parsed) {
     asText(appender, value);
