@@ -14,7 +14,7 @@ import {
   silentLogger,
   type Value,
 } from "faucet-core";
-import { definition, JsonlSink, type JsonlSinkInput, serializePage } from "faucet-sink-jsonl";
+import { definition, JsonlSink, type JsonlSinkInput, PageEncoder, serializePage } from "faucet-sink-jsonl";
 import { afterAll, describe, expect, test } from "vitest";
 
 const dir = mkdtempSync(join(tmpdir(), "faucet-sink-jsonl-"));
@@ -83,6 +83,52 @@ describe("output", () => {
     await run(path, [records]);
     expect(readFileSync(path, "utf8")).toBe(`${records.map((r) => JSON.stringify(r)).join("\n")}\n`);
     expect(serializePage([])).toBe("");
+  });
+
+  test("the compiled per-shape writer gives JSON.stringify's bytes for every kind of record", () => {
+    class WithToJson {
+      toJSON(key: string) {
+        return `key:${key}`;
+      }
+    }
+    const own = { a: 1 } as Record<string, unknown>;
+    Object.defineProperty(own, "__proto__", { value: "own", enumerable: true, writable: true, configurable: true });
+    const bare = Object.create(null) as Record<string, unknown>;
+    bare.x = "no prototype";
+    const special = [
+      { "": 1 },
+      {},
+      { 2: "b", 1: "a", z: "after integer keys" },
+      { s: "\u0000\u0001\u001f\u007f\u0080\u07ff\u0800\uffff", lone: "\ud800 \udc00 \udbff", pair: "😀" },
+      { ctl: "\b\t\n\f\r", q: '"\\/', u2028: "\u2028\u2029" },
+      { long: 'é"'.repeat(5000), after: 1 },
+      { n: Number.NaN, i: Number.POSITIVE_INFINITY, m: -0, e: 1e-7, b: 2 ** 53, t: true, f: false, z: null },
+      { undef: undefined, fn: () => 1, kept: 1 },
+      { date: new Date(0), nested: { d: new Date(1), a: [undefined, () => 1, new WithToJson()] } },
+      { custom: new WithToJson() },
+      new WithToJson(),
+      own,
+      bare,
+      { toJSON: () => "the record's own toJSON" },
+      { boxed: new String("boxed"), num: new Number(3) },
+    ] as unknown as Value[];
+    // Many shapes, and shapes that come back, as after a transform that adds a key now and then.
+    const shapes: Value[] = [];
+    for (let i = 0; i < 600; i++) {
+      const record: Record<string, Value> = { id: i, name: `n${i % 7}` };
+      if (i % 3 === 0) record.extra = i % 2 === 0;
+      if (i >= 300) record[`k${i}`] = "one of many shapes";
+      shapes.push(record);
+    }
+    const expected = (records: Value[]) => records.map((r) => `${JSON.stringify(r) ?? "null"}\n`).join("");
+    const encoder = new PageEncoder();
+    expect(encoder.encode(special).toString("utf8")).toBe(expected(special));
+    expect(encoder.encode(shapes).toString("utf8")).toBe(expected(shapes));
+    // A tiny buffer grows in the middle of a record without losing what came before.
+    const wide = Array.from({ length: 50 }, (_, i) => ({ id: i, text: "x".repeat(i * 97), u: "ü".repeat(i * 31) }));
+    expect(new PageEncoder().encode(wide).toString("utf8")).toBe(expected(wide));
+    // Bytes, not only text: lone surrogates are escaped, never written as replacement characters.
+    expect(encoder.encode(special).equals(Buffer.from(expected(special), "utf8"))).toBe(true);
   });
 
   test("pretty indents each record", async () => {
