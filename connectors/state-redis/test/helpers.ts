@@ -1,0 +1,27 @@
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+
+/** The local Redis the tests use. */
+export const URL = process.env.FAUCET_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+/** A namespace no other test (or parallel test file) uses. */
+export function uniqueNamespace(label: string): string {
+  return `faucet-test-${label}-${randomBytes(4).toString("hex")}`;
+}
+
+/** A plain client for looking at what the store wrote, as an operator would with redis-cli. */
+export function rawClient(): Redis {
+  return new Redis(URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+}
+
+/** Deletes every key of `namespace`: its values (`ns:…`) and its leases (`ns|lease:…`). */
+export async function dropNamespace(raw: Redis, namespace: string): Promise<void> {
+  for (const pattern of [`${namespace}:*`, `${namespace}|*`]) {
+    let cursor = "0";
+    do {
+      const [next, keys] = await raw.scan(cursor, "MATCH", pattern, "COUNT", 500);
+      if (keys.length > 0) await raw.del(...keys);
+      cursor = next;
+    } while (cursor !== "0");
+  }
+}
