@@ -17,7 +17,7 @@ describe.skipIf(!hasScript)("the live status line", () => {
     );
     const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} run 2>&1`;
     const result = spawnSync("script", ["-qec", command, "/dev/null"], { cwd: dir, encoding: "utf8", timeout: 60_000 });
-    expect(result.status).toBe(0);
+    expect(result.status, result.stdout + result.stderr).toBe(0);
     const out = result.stdout;
     expect(out).toContain("\r\x1b[2K");
     expect(out).toMatch(/read [\d,]+ · written [\d,]+ · \d+ pages · [\d,]+ rows\/s · \d+\.\d\d s · bookmark/);
