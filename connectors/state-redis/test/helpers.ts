@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 
 /** The local Redis the tests use. */
-export const URL = process.env.FAUCET_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+export const REDIS_URL = process.env.FAUCET_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
 /** A namespace no other test (or parallel test file) uses. */
 export function uniqueNamespace(label: string): string {
@@ -11,7 +11,7 @@ export function uniqueNamespace(label: string): string {
 
 /** A plain client for looking at what the store wrote, as an operator would with redis-cli. */
 export function rawClient(): Redis {
-  return new Redis(URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  return new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
 }
 
 /** Deletes every key of `namespace`: its values (`ns:…`) and its leases (`ns|lease:…`). */

@@ -4,7 +4,7 @@ import { assertResourcesReleased, describeWithService } from "faucet-conformance
 import { FaucetError, type Value } from "faucet-core";
 import { definition, RedisStateStore } from "faucet-state-redis";
 import { afterAll, expect, test } from "vitest";
-import { dropNamespace, rawClient, URL, uniqueNamespace } from "./helpers.js";
+import { dropNamespace, REDIS_URL, rawClient, uniqueNamespace } from "./helpers.js";
 
 const PASSWORD = "hunter2-redis-secret";
 
@@ -35,15 +35,15 @@ async function silentServer(): Promise<{ port: number; close(): Promise<void> }>
   };
 }
 
-test("config: defaults, strict keys, namespace and URL checks that never echo the URL", () => {
+test("config: defaults, strict keys, namespace and REDIS_URL checks that never echo the REDIS_URL", () => {
   expect(definition).toMatchObject({ kind: "state", type: "redis" });
   const store = new RedisStateStore({ url: "redis://127.0.0.1:6379" });
   expect(store.config).toMatchObject({ namespace: "faucet", connect_timeout_secs: 10, wait_replicas: 0 });
   expect(store.redisKey("orders")).toBe("faucet:orders");
   expect(store.leaseKey("orders")).toBe("faucet|lease:orders");
-  expect(() => new RedisStateStore({ url: URL, namepsace: "x" } as never)).toThrow(/did you mean `namespace`/);
-  expect(() => new RedisStateStore({ url: URL, namespace: "a:b" })).toThrow(/namespace.*no `:`/);
-  expect(() => new RedisStateStore({ url: URL, namespace: "" })).toThrow(/namespace/);
+  expect(() => new RedisStateStore({ url: REDIS_URL, namepsace: "x" } as never)).toThrow(/did you mean `namespace`/);
+  expect(() => new RedisStateStore({ url: REDIS_URL, namespace: "a:b" })).toThrow(/namespace.*no `:`/);
+  expect(() => new RedisStateStore({ url: REDIS_URL, namespace: "" })).toThrow(/namespace/);
   expect(() => new RedisStateStore({} as never)).toThrow(/url/);
   for (const url of [`http://u:${PASSWORD}@127.0.0.1:6379`, `redis://u:${PASSWORD}@h/notanumber`, "redis://"]) {
     let error: unknown;
@@ -74,7 +74,7 @@ await describeWithService({ name: "Redis", port: 6379 }, "state-redis", () => {
 
   test("get, put (overwrite), delete and list; each key is one JSON string at namespace:key", async () => {
     const ns = namespace("crud");
-    const store = new RedisStateStore({ url: URL, namespace: ns });
+    const store = new RedisStateStore({ url: REDIS_URL, namespace: ns });
     expect(store.durable).toBe(true);
     expect(await store.get("orders")).toBeUndefined();
     expect(await store.list()).toEqual([]);
@@ -93,7 +93,7 @@ await describeWithService({ name: "Redis", port: 6379 }, "state-redis", () => {
 
   test("values and keys round-trip exactly: unicode, big numbers as strings, nesting, glob characters", async () => {
     const ns = namespace("values");
-    const store = new RedisStateStore({ url: URL, namespace: ns });
+    const store = new RedisStateStore({ url: REDIS_URL, namespace: ns });
     const values: Record<string, Value> = {
       unicode: { name: "Zoë 😀 ✓ עברית \u0301e", nul: "a\u0000b", lone: "\ud800", newline: "a\nb\r\n" },
       big: { id: "12345678901234567890", decimal: "-0.000000000000000000123456789", max: 9007199254740991 },
@@ -116,7 +116,7 @@ await describeWithService({ name: "Redis", port: 6379 }, "state-redis", () => {
     const ns = namespace("exact");
     await raw.set(`${ns}:from-rust`, '{"id":12345678901234567890,"lsn":1.5}');
     await raw.set(`${ns}:garbage`, "not json {");
-    const store = new RedisStateStore({ url: URL, namespace: ns });
+    const store = new RedisStateStore({ url: REDIS_URL, namespace: ns });
     expect(await store.get("from-rust")).toEqual({ id: "12345678901234567890", lsn: 1.5 });
     const error = await failure(store.get("garbage"));
     expect(error.kind).toBe("state");
@@ -128,9 +128,9 @@ await describeWithService({ name: "Redis", port: 6379 }, "state-redis", () => {
     const base = namespace("iso");
     const sub = `${base}.sub`;
     namespaces.push(sub);
-    const a = new RedisStateStore({ url: URL, namespace: base });
-    const b = new RedisStateStore({ url: URL, namespace: sub });
-    const a2 = new RedisStateStore({ url: URL, namespace: base });
+    const a = new RedisStateStore({ url: REDIS_URL, namespace: base });
+    const b = new RedisStateStore({ url: REDIS_URL, namespace: sub });
+    const a2 = new RedisStateStore({ url: REDIS_URL, namespace: base });
     await a.put("orders", "a");
     await b.put("orders", "b");
     await b.put("only-b", 1);
@@ -151,14 +151,14 @@ await describeWithService({ name: "Redis", port: 6379 }, "state-redis", () => {
 
   test("wait_replicas and wait_aof fail a put that Redis cannot make durable, with a hint", async () => {
     const ns = namespace("wait");
-    const replicas = new RedisStateStore({ url: URL, namespace: ns, wait_replicas: 1, wait_timeout_secs: 0.2 });
+    const replicas = new RedisStateStore({ url: REDIS_URL, namespace: ns, wait_replicas: 1, wait_timeout_secs: 0.2 });
     const error = await failure(replicas.put("k", 1));
     expect(error.kind).toBe("state");
     expect(error.retryable).toBe(true);
     expect(error.message).toMatch(/written but not made durable in time \(acknowledged by 0 of 1 replicas\)/);
     await replicas.close();
     // This server has no append-only file (and 7.0 has no WAITAOF): either way a clear refusal.
-    const aof = new RedisStateStore({ url: URL, namespace: ns, wait_aof: true });
+    const aof = new RedisStateStore({ url: REDIS_URL, namespace: ns, wait_aof: true });
     const aofError = await failure(aof.put("k", 2));
     expect(aofError.kind).toBe("state");
     expect(aofError.message).toMatch(/WAITAOF|appendonly/);
@@ -171,7 +171,9 @@ await describeWithService({ name: "Redis", port: 6379 }, "state-redis", () => {
     const error = await failure(store.put("k", 1));
     expect(error.kind).toBe("connection");
     expect(error.retryable).toBe(true);
-    expect(error.message).toMatch(/^\[faucet\] \[state-redis\] could not connect to Redis at 127\.0\.0\.1:1\/0: .*ECONNREFUSED/);
+    expect(error.message).toMatch(
+      /^\[faucet\] \[state-redis\] could not connect to Redis at 127\.0\.0\.1:1\/0: .*ECONNREFUSED/,
+    );
     expect(JSON.stringify(error.toJSON())).not.toContain(PASSWORD);
     // The store stays usable: the next call tries again (and fails the same way).
     expect((await failure(store.get("k"))).kind).toBe("connection");
@@ -185,7 +187,7 @@ await describeWithService({ name: "Redis", port: 6379 }, "state-redis", () => {
     expect(error.message).toMatch(/WRONGPASS/);
     expect(JSON.stringify(error.toJSON())).not.toContain(PASSWORD);
     await store.close();
-    // The `password` field is used (with the URL's user name) and redacted just the same.
+    // The `password` field is used (with the REDIS_URL's user name) and redacted just the same.
     const separate = new RedisStateStore({ url: "redis://faucet-no-such-user@127.0.0.1:6379", password: PASSWORD });
     const separateError = await failure(separate.get("k"));
     expect(separateError.kind).toBe("auth");
@@ -205,7 +207,7 @@ await describeWithService({ name: "Redis", port: 6379 }, "state-redis", () => {
     await new Promise<void>((resolve) => http.close(() => resolve()));
 
     const ns = namespace("db");
-    const badDb = new RedisStateStore({ url: `${URL}/999`, namespace: ns });
+    const badDb = new RedisStateStore({ url: `${REDIS_URL}/999`, namespace: ns });
     const dbError = await failure(badDb.put("k", 1));
     expect(dbError.kind).toBe("config");
     expect(dbError.message).toMatch(/127\.0\.0\.1:6379\/999: ERR DB index is out of range/);
@@ -232,7 +234,7 @@ await describeWithService({ name: "Redis", port: 6379 }, "state-redis", () => {
     let store: RedisStateStore | undefined;
     await assertResourcesReleased(
       () => {
-        store = new RedisStateStore({ url: URL, namespace: ns });
+        store = new RedisStateStore({ url: REDIS_URL, namespace: ns });
         const s = store;
         return { connectorName: () => "state-redis", fetchWithContext: async () => [], close: () => s.close() };
       },
@@ -252,6 +254,6 @@ await describeWithService({ name: "Redis", port: 6379 }, "state-redis", () => {
     const error = await failure((store as RedisStateStore).get("k"));
     expect(error.message).toMatch(/closed/);
     // A store that never connected closes without opening anything.
-    await new RedisStateStore({ url: URL }).close();
+    await new RedisStateStore({ url: REDIS_URL }).close();
   });
 });
