@@ -21,6 +21,7 @@ export type * as SourceRest from "faucet-source-rest";
 export type * as SourceSqlite from "faucet-source-sqlite";
 export type * as SourceWebhook from "faucet-source-webhook";
 export type * as StatePostgres from "faucet-state-postgres";
+export type * as StateRedis from "faucet-state-redis";
 
 /** Each first-party connector package, imported on first call (for its classes and helpers). */
 export const modules = {
@@ -44,6 +45,7 @@ export const modules = {
   sourceSqlite: () => import("faucet-source-sqlite"),
   sourceWebhook: () => import("faucet-source-webhook"),
   statePostgres: () => import("faucet-state-postgres"),
+  stateRedis: () => import("faucet-state-redis"),
 } as const;
 
 /** Every first-party source: `await sources.<type>(config)` loads its package, validates the config and builds it. */
@@ -96,4 +98,6 @@ export const sinks = {
 export const stateStores = {
   /** Keep bookmarks in a PostgreSQL table, shared by every machine that runs the pipeline */
   postgres: lazyStateStore(() => import("faucet-state-postgres")),
+  /** Keep bookmarks in Redis, shared by every machine that runs the pipeline, with a lease per key */
+  redis: lazyStateStore(() => import("faucet-state-redis")),
 } as const;

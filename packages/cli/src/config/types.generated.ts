@@ -101,4 +101,6 @@ export interface BuiltinStateConfigs {
   file: { path?: string };
   /** Keep bookmarks in a PostgreSQL table, shared by every machine that runs the pipeline */
   postgres: z.input<typeof import("faucet-state-postgres")["definition"]["config"]>;
+  /** Keep bookmarks in Redis, shared by every machine that runs the pipeline, with a lease per key */
+  redis: z.input<typeof import("faucet-state-redis")["definition"]["config"]>;
 }

@@ -375,4 +375,13 @@ export const BUILTINS: readonly RegistryEntry[] = [
     verified: true,
     load: () => import("faucet-state-postgres") as Promise<Module>,
   },
+  {
+    kind: "state",
+    type: "redis",
+    package: "faucet-state-redis",
+    description: "Keep bookmarks in Redis, shared by every machine that runs the pipeline, with a lease per key",
+    origin: "builtin",
+    verified: true,
+    load: () => import("faucet-state-redis") as Promise<Module>,
+  },
 ];
