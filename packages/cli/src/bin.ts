@@ -66,6 +66,12 @@ async function main(argv: string[]): Promise<number> {
   return await runCommand(invocation);
 }
 
+// `faucet preview | head -1`: a reader that stops early is not an error.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

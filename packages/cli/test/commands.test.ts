@@ -1,9 +1,10 @@
 // The commands, through the real binary.
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { parse } from "yaml";
-import { faucet, filesIn, LINES_SINK, ROOT, TICKER_SOURCE, tempDir, write } from "./helpers.js";
+import { BIN, faucet, filesIn, LINES_SINK, ROOT, TICKER_SOURCE, tempDir, write } from "./helpers.js";
 
 function ticker(dir: string, extra = "", source = "page_size: 2\n      pages: 3"): string {
   return write(
@@ -245,6 +246,23 @@ describe("faucet preview", () => {
     ]);
     expect(existsSync(join(dir, "out.jsonl"))).toBe(false);
     expect(existsSync(join(dir, ".faucet"))).toBe(false);
+  });
+});
+
+describe("pipes", () => {
+  test("a reader that stops early (faucet preview | head -1) is not an error", () => {
+    const dir = tempDir();
+    ticker(dir, "", "page_size: 500\n      pages: 40");
+    const result = spawnSync(
+      "sh",
+      ["-c", `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} preview --limit 20000 | head -1`],
+      {
+        cwd: dir,
+        encoding: "utf8",
+      },
+    );
+    expect(result.stdout).toBe('{"n":1}\n');
+    expect(result.stderr).toBe("");
   });
 });
 
