@@ -46,8 +46,6 @@ export class CsvParser {
   readonly #o: CsvParserOptions;
   /** Low byte values that may end an unquoted field; anything above is skipped with one compare. */
   readonly #high: number;
-  readonly #doubledQuote: string;
-  readonly #quoteChar: string;
   /** The parser's own memory: the unparsed tail plus new chunks, reused across chunks. */
   #store: Buffer = EMPTY;
   /** The filled part of `#store`. */
@@ -68,6 +66,10 @@ export class CsvParser {
   /** The line the last record read started on. */
   #recordLine = 1;
   #infer: boolean;
+  /** Where quoted fields with doubled quotes are undoubled before decoding. */
+  #scratch: Buffer = EMPTY;
+  /** Newlines inside the field the last {@link #unescape} call read. */
+  #unescapedLines = 0;
   #values: Value[] = [];
   #names: string[] | undefined;
   #build: ((values: Value[]) => ValueObject) | undefined;
@@ -75,8 +77,6 @@ export class CsvParser {
   constructor(options: CsvParserOptions) {
     this.#o = options;
     this.#high = Math.max(options.delimiter, CR);
-    this.#quoteChar = String.fromCharCode(options.quote);
-    this.#doubledQuote = this.#quoteChar + this.#quoteChar;
     // The header row is always text; inference starts with the first data row.
     this.#infer = options.inferTypes && !options.hasHeaders;
   }
@@ -200,9 +200,14 @@ export class CsvParser {
           } else if (final) break;
           else return NEED_MORE;
         }
-        let text = this.#text(p + 1, close);
-        if (escaped) text = text.replaceAll(this.#doubledQuote, this.#quoteChar);
-        for (let k = p + 1; k < close; k++) if (buf[k] === LF) lines++;
+        let text: string;
+        if (escaped) {
+          text = this.#unescape(p + 1, close);
+          lines += this.#unescapedLines;
+        } else {
+          text = this.#text(p + 1, close);
+          for (let k = p + 1; k < close; k++) if (buf[k] === LF) lines++;
+        }
         i = close + 1;
         if (i < end) {
           const c = buf[i] as number;
@@ -263,6 +268,29 @@ export class CsvParser {
       this.#window = (this.#buf as unknown as FastSlices).latin1Slice(start, this.#windowEnd);
     }
     return this.#window.substring(start - this.#windowStart, end - this.#windowStart);
+  }
+
+  /**
+   * The text of a quoted field with doubled quotes, undoubled while copying its bytes into a
+   * scratch buffer and decoded from there in one call (String.replaceAll on the decoded text
+   * cost more than parsing the rest of the record). Counts the field's newlines on the way.
+   */
+  #unescape(start: number, end: number): string {
+    const buf = this.#buf;
+    const quote = this.#o.quote;
+    if (this.#scratch.length < end - start) this.#scratch = Buffer.allocUnsafe(Math.max(end - start, 4096));
+    const scratch = this.#scratch;
+    let n = 0;
+    let lines = 0;
+    for (let k = start; k < end; k++) {
+      const c = buf[k] as number;
+      scratch[n++] = c;
+      if (c === quote) k++;
+      else if (c === LF) lines++;
+    }
+    this.#unescapedLines = lines;
+    const slices = scratch as unknown as FastSlices;
+    return this.#ascii ? slices.latin1Slice(0, n) : slices.utf8Slice(0, n);
   }
 
   /** The typed value of an unquoted field, read from its bytes. */

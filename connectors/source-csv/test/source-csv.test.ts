@@ -116,6 +116,15 @@ const corpus: [string, string | Buffer, Value[], Partial<CsvSourceInput>?][] = [
       { name: "😀 emoji", city: "a😀,b" },
     ],
   ],
+  [
+    "doubled quotes with multibyte text and newlines",
+    'a,b\n"say ""hé""\nnext ""line""",x\n"""",y\n"""""""",z\n',
+    [
+      { a: 'say "hé"\nnext "line"', b: "x" },
+      { a: '"', b: "y" },
+      { a: '"""', b: "z" },
+    ],
+  ],
   ["text after a closing quote is kept", 'a,b\n"ab"c,d\n', [{ a: "abc", b: "d" }]],
   ["a quote inside an unquoted field is literal", 'a,b\nab"c,d\n', [{ a: 'ab"c', b: "d" }]],
   ["trailing delimiter", "a,b\n1,\n", [{ a: "1", b: "" }]],
@@ -256,6 +265,11 @@ describe("bad input is a clear FaucetError", () => {
     expect(error.kind).toBe("source");
     expect(error.message).toContain(`${path} line 5: expected 2 fields, found 3`);
     expect(error.hint).toMatch(/flexible: true/);
+  });
+
+  test("line numbers count the newlines inside quoted fields with doubled quotes", async () => {
+    const error = await failure(readWith('a,b\n"x\n""y""\n",2\n1,2,3\n'));
+    expect(error.message).toContain("corpus.csv line 5: expected 2 fields, found 3");
   });
 
   test("a duplicate header names both columns", async () => {
