@@ -72,15 +72,22 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-    // The command is done: a connector that left a socket or timer open must not keep the
-    // process alive. The timer is unref'd, so a clean exit is never delayed by it.
-    setTimeout(() => process.exit(code), 1000).unref();
-  },
-  (error: unknown) => {
-    process.stderr.write(`[faucet] unexpected failure: ${(error as Error)?.stack ?? String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+/** Anything that escapes a command (a connector's stray rejection): one redacted line, exit 1. */
+async function crash(error: unknown): Promise<void> {
+  try {
+    const { describeError, err } = await import("./output.js");
+    err(`${describeError(error)}\n`);
+  } catch {
+    process.stderr.write("[faucet] unexpected failure\n");
+  }
+  process.exit(1);
+}
+process.on("unhandledRejection", (error) => void crash(error));
+process.on("uncaughtException", (error) => void crash(error));
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+  // The command is done: a connector that left a socket or timer open must not keep the
+  // process alive. The timer is unref'd, so a clean exit is never delayed by it.
+  setTimeout(() => process.exit(code), 1000).unref();
+}, crash);

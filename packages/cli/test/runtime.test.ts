@@ -65,6 +65,39 @@ describe("signals", () => {
   });
 });
 
+describe("stray failures", () => {
+  test("a connector's unhandled rejection is one redacted line and exit 1, not a stack", () => {
+    const dir = tempDir();
+    const core = JSON.stringify(new URL("../../core/dist/index.js", import.meta.url).href);
+    write(
+      dir,
+      "stray.mjs",
+      `import { defineSink, z } from ${core};
+export const definition = defineSink({
+  type: "stray",
+  description: "Fails outside the pipeline's await",
+  config: z.strictObject({ token: z.string() }),
+  create: (config) => ({
+    writeBatch: async (records) => {
+      Promise.reject(new Error("background failure with " + config.token));
+      await new Promise((r) => setTimeout(r, 200));
+      return records.length;
+    },
+  }),
+});
+`,
+    );
+    write(
+      dir,
+      "faucet.yaml",
+      `version: 1\nplugins: [./stray.mjs, ${TICKER_SOURCE}]\npipeline:\n  source: { type: ticker }\n  sink: { type: stray, config: { token: "\${env:STRAY_TOKEN}" } }\n`,
+    );
+    const result = faucet(["run"], { cwd: dir, env: { STRAY_TOKEN: "stray-secret-99" } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe("[faucet] background failure with ***\n");
+  });
+});
+
 const HOOK = fileURLToPath(new URL("./fixtures/record-loads.mjs", import.meta.url));
 const DRIVERS = [
   "pg",
