@@ -36,7 +36,9 @@ export const RedisStateConfig = z.strictObject({
     .string()
     .min(1)
     .optional()
-    .describe("CA certificate (PEM) that signed a rediss:// server's certificate; default the system's CAs"),
+    .describe(
+      "CA certificate (PEM) that signed a rediss:// server's certificate (relative to the config file); default the system's CAs",
+    ),
   wait_replicas: z
     .number()
     .int()
