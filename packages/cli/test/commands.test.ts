@@ -338,6 +338,17 @@ describe("faucet init", () => {
     expect(doc.pipeline.source.type).toBe("csv");
     expect(doc.pipeline.sink.type).toBe("parquet");
     expect(faucet(["init", "--source", "csv", "--sink", "parquet"], { cwd: dir }).code).toBe(2);
+    // Filled in, the written file is a valid pipeline; a connector without required settings
+    // gets `config:` with its optional keys commented out below it.
+    write(dir, "in.csv", "id\n1\n");
+    const filled = faucet(["init", "--source", "csv", "--sink", "stdout", "--file", "-"], { cwd: dir }).stdout.replace(
+      '"<path>"',
+      "in.csv",
+    );
+    expect(filled).toMatch(/ {2}sink:\n {4}type: stdout\n {4}config:\n {6}# /);
+    write(dir, "filled.yaml", filled);
+    const validated = faucet(["validate", "filled.yaml"], { cwd: dir });
+    expect(validated.code, validated.stderr).toBe(0);
     expect(faucet(["init", "--source", "csv", "--sink", "parquet", "--force"], { cwd: dir }).code).toBe(0);
     expect(faucet(["init", "--source", "csv"], { cwd: dir }).code).toBe(2);
   });

@@ -90,14 +90,7 @@ export function renderObject(schema: Node, indent: string, envPrefix: string, de
 function connectorBlock(role: "source" | "sink", type: string, schema: JsonSchema, description: string): string[] {
   const envPrefix = `${role}_${type}`.toUpperCase().replace(/[^A-Z0-9]+/g, "_");
   const body = renderObject(schema as Node, "      ", envPrefix);
-  const hasSettings = body.some((l) => !l.trimStart().startsWith("#"));
-  return [
-    `  # ${description}`,
-    `  ${role}:`,
-    `    type: ${type}`,
-    hasSettings ? "    config:" : "    config: {}",
-    ...body,
-  ];
+  return [`  # ${description}`, `  ${role}:`, `    type: ${type}`, "    config:", ...body];
 }
 
 /**

@@ -18,7 +18,7 @@ async function pipelineFixture(path: string, baseDir: string): Promise<PipelineF
   const { document } = await loadDocument(resolve(baseDir, path));
   const dlq = document.pipeline.dlq;
   return {
-    transforms: document.pipeline.transforms,
+    transforms: document.pipeline.transforms.map((t) => ({ type: t.type, config: t.config ?? {} })),
     ...(dlq
       ? {
           dlq: {

@@ -67,7 +67,7 @@ function dispatch(node: Node | undefined, kind: Kind, definitions: readonly Defi
   node.allOf = types.map((type) => ({
     if: { properties: { type: { const: type } }, required: ["type"] },
     // biome-ignore lint/suspicious/noThenProperty: `then` is JSON Schema's keyword here, not a promise.
-    then: { properties: { config: { $ref: `#/$defs/${kind}.${type}` } } },
+    then: { properties: { config: { anyOf: [{ $ref: `#/$defs/${kind}.${type}` }, { type: "null" }] } } },
   }));
   for (const d of definitions) {
     hoist({ description: d.description, ...schemaFor(d.config) }, `${kind}.${d.type}`, defs);

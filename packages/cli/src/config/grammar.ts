@@ -5,8 +5,10 @@
  */
 import { z } from "faucet-core";
 
+// `config:` with nothing under it (null) means "no settings", as `faucet init` writes it.
 const connectorConfig = z
   .record(z.string(), z.unknown())
+  .nullable()
   .default({})
   .describe("The connector's own config object (see `faucet schema source|sink <type>`).");
 
@@ -22,7 +24,7 @@ export const ConnectorSpec = z
 export const TransformSpec = z
   .strictObject({
     type: z.string().min(1).describe("Transform type, e.g. `rename_keys` (`faucet list` shows them)."),
-    config: z.record(z.string(), z.unknown()).default({}).describe("The transform's own config object."),
+    config: z.record(z.string(), z.unknown()).nullable().default({}).describe("The transform's own config object."),
   })
   .describe("One transform stage, applied to every page in order.");
 
@@ -33,7 +35,7 @@ export const StateSpec = z
       .string()
       .min(1)
       .describe("State store type: `memory`, `file`, or an installed `faucet-state-<type>` package."),
-    config: z.record(z.string(), z.unknown()).default({}).describe("The store's own config object."),
+    config: z.record(z.string(), z.unknown()).nullable().default({}).describe("The store's own config object."),
   })
   .describe("Where bookmarks are kept between runs. Default: `file` under `.faucet/state` next to the config.");
 
