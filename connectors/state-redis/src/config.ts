@@ -13,7 +13,9 @@ export const RedisStateConfig = z.strictObject({
     z.string().refine((url) => /^rediss?:\/\/./i.test(url), {
       message: "must start with redis:// (or rediss:// for TLS), e.g. redis://127.0.0.1:6379/0",
     }),
-  ).describe("Redis URL `redis://[user:password@]host:port[/db]`; `rediss://` for TLS"),
+  ).describe(
+    "Redis URL: `redis://host:6379/0`, with `user:password@` before the host when needed; `rediss://` for TLS",
+  ),
   namespace: z
     .string()
     .regex(NAMESPACE, "use only letters, digits, `_`, `-` and `.` (no `:`)")
