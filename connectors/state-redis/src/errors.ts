@@ -61,3 +61,10 @@ export function notDurable(key: string, status: string): FaucetError {
     hint: "check the replicas and appendonly/appendfsync, or raise wait_timeout_secs",
   });
 }
+
+export function closedError(): FaucetError {
+  return new FaucetError("state", "the Redis state store is closed", {
+    connector: CONNECTOR,
+    hint: "create a new store; close() is the last call",
+  });
+}

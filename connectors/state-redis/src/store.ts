@@ -16,7 +16,7 @@ import {
 } from "faucet-core";
 import { Redis } from "ioredis";
 import { RedisStateConfig, type RedisStateConfigInput } from "./config.js";
-import { CONNECTOR, leaseLost, notDurable, redisError } from "./errors.js";
+import { CONNECTOR, closedError, leaseLost, notDurable, redisError } from "./errors.js";
 import { acquireRedisLease, type RedisLease } from "./lease.js";
 import { type RedisTarget, resolveTarget } from "./target.js";
 
@@ -124,6 +124,11 @@ export class RedisStateStore implements StateStore {
         if (this.#leases.get(key) === ended) this.#leases.delete(key);
       },
     });
+    if (this.#closed) {
+      // close() ran while the lease was being taken: stop its renewal (it expires on its own).
+      await lease.release().catch(() => {});
+      throw closedError();
+    }
     this.#leases.set(key, lease);
     return lease;
   }
@@ -182,14 +187,7 @@ export class RedisStateStore implements StateStore {
   }
 
   #connection(): Promise<Redis> {
-    if (this.#closed) {
-      return Promise.reject(
-        new FaucetError("state", "the Redis state store is closed", {
-          connector: CONNECTOR,
-          hint: "create a new store; close() is the last call",
-        }),
-      );
-    }
+    if (this.#closed) return Promise.reject(closedError());
     if (this.#client) return this.#client;
     const opening = this.#open();
     this.#client = opening;

@@ -75,8 +75,8 @@ await describeWithService({ name: "Redis", port: 6379 }, "state-redis leases", (
   test("renewal keeps a lease alive well past its ttl; after release it is gone", async () => {
     const ns = namespace("renew");
     const [a, b] = [store(ns), store(ns)];
-    const lease = await a.acquireLease("k", { ttlMs: 300 });
-    await sleep(1_200); // four ttls
+    const lease = await a.acquireLease("k", { ttlMs: 600 });
+    await sleep(2_000); // more than three ttls
     expect(await raw.pttl(`${ns}|lease:k`)).toBeGreaterThan(0);
     expect((await rejection(b.acquireLease("k"))).message).toMatch(/already running/);
     await lease.release();
@@ -143,6 +143,17 @@ await describeWithService({ name: "Redis", port: 6379 }, "state-redis leases", (
 
     await Promise.all([fresh.release(), successor.release()]);
     await Promise.all([a.close(), b.close()]);
+  });
+
+  test("close() while a lease is being taken leaves no renewal running", async () => {
+    const ns = namespace("race");
+    const a = store(ns);
+    await a.get("warm-up");
+    const taking = a.acquireLease("k", { ttlMs: 60_000 });
+    const closing = a.close();
+    const error = await rejection(taking);
+    expect(error.message).toMatch(/closed/);
+    await closing;
   });
 
   test("a renewal that finds the lease gone marks it lost, and puts under it fail", async () => {
