@@ -1,4 +1,4 @@
-// Ad-hoc: how fast can the source read a table (default `pgbench_src`, 1M benchmark rows) into
+// Ad-hoc: how fast can the source read a table (default `bench`, 1M benchmark rows) into
 // records? `copy` is PostgresSource as shipped (COPY … TO STDOUT); `cursor` reads the same rows
 // through pg-cursor with the same per-pool type parsers, for comparison.
 // usage: node connectors/source-postgres/bench/read-speed.mjs [copy|cursor] [batch] [table]
@@ -6,7 +6,7 @@ import { PostgresPool } from "faucet-common-postgres";
 import { PostgresSource } from "faucet-source-postgres";
 import Cursor from "pg-cursor";
 
-const [method = "copy", batchText = "1000", table = "pgbench_src"] = process.argv.slice(2);
+const [method = "copy", batchText = "1000", table = "bench"] = process.argv.slice(2);
 const batch = Number(batchText);
 const url = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const started = performance.now();
