@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { alreadyRunning, describe, type Logger, type StateLease } from "faucet-core";
+import { alreadyRunning, describe, type Logger, leaseLost, type StateLease } from "faucet-core";
 import type { Redis } from "ioredis";
 
 /** Runs one command on the store's client, mapping failures to FaucetErrors. */
@@ -73,6 +73,9 @@ export class RedisLease implements StateLease {
   readonly #timer: NodeJS.Timeout;
   #renewing = false;
   #lost = false;
+  readonly #lostSignal = new AbortController();
+  /** Aborts with a `state` error when the lease is found lost; the Pipeline stops on it. */
+  readonly signal: AbortSignal = this.#lostSignal.signal;
   #released: Promise<void> | undefined;
 
   constructor(call: RedisCall, spec: LeaseSpec, value: string) {
@@ -136,6 +139,7 @@ export class RedisLease implements StateLease {
     if (this.#lost) return;
     this.#lost = true;
     clearInterval(this.#timer);
+    this.#lostSignal.abort(leaseLost(this.key));
     this.#spec.logger.error("the state lease was lost: it expired and another run may hold the key now", {
       key: this.key,
     });

@@ -7,6 +7,19 @@ export interface StateLease {
   readonly key: string;
   /** Gives the key up. Idempotent. */
   release(): Promise<void>;
+  /**
+   * Aborts, with a `state` FaucetError as its reason, if the lease is lost while held (it expired
+   * and another run took the key). The Pipeline then stops and fails instead of writing on.
+   */
+  readonly signal?: AbortSignal;
+}
+
+/** The error a lease's signal carries when the lease was lost. */
+export function leaseLost(key: string): FaucetError {
+  return new FaucetError("state", `the lease on state key "${key}" was lost while the run held it`, {
+    retryable: false,
+    hint: "another run may hold the key now; this run stopped so both do not advance one bookmark",
+  });
 }
 
 /** How long a lease lives without renewal; the holder renews it every third of that. */
@@ -76,10 +89,19 @@ export async function acquireFileLease(
 }
 
 function heldLease(path: string, key: string, body: string, ttlMs: number): StateLease {
+  const lost = new AbortController();
   const renew = setInterval(
-    () => {
+    async () => {
+      // Still ours? A holder that stalled past its ttl may have been taken over.
+      const current = await readFile(path, "utf8").catch(() => undefined);
+      if (released) return;
+      if (current !== body) {
+        clearInterval(renew);
+        lost.abort(leaseLost(key));
+        return;
+      }
       const now = new Date();
-      utimes(path, now, now).catch(() => {});
+      await utimes(path, now, now).catch(() => {});
     },
     Math.max(50, Math.floor(ttlMs / 3)),
   );
@@ -87,6 +109,7 @@ function heldLease(path: string, key: string, body: string, ttlMs: number): Stat
   let released = false;
   return {
     key,
+    signal: lost.signal,
     async release() {
       if (released) return;
       released = true;

@@ -58,6 +58,7 @@ export class PipelineRun {
   #drift: SchemaDriftGuard | undefined;
   #writer!: PageWriter;
   #lease: StateLease | undefined;
+  #leaseLost: FaucetError | undefined;
   #breaker: CircuitBreaker | undefined;
   /** Records written since the last saved bookmark: re-reading would write them twice. */
   #sinceBookmark = 0;
@@ -106,6 +107,10 @@ export class PipelineRun {
       if (this.#abort.signal.aborted && FaucetError.is(error, "cancelled")) this.#cancelled = true;
       else failure = FaucetError.wrap(error, "custom");
     } finally {
+      if (this.#leaseLost) {
+        failure ??= this.#leaseLost;
+        this.#cancelled = false;
+      }
       userSignal?.removeEventListener("abort", onAbort);
       failure = await this.#finish(failure, overwriteBegun && !deferred);
     }
@@ -179,6 +184,14 @@ export class PipelineRun {
       stateCall: (call) => this.#stateCall(call),
       onLease: (lease) => {
         this.#lease = lease;
+        lease.signal?.addEventListener(
+          "abort",
+          () => {
+            this.#leaseLost = FaucetError.wrap(lease.signal?.reason, "state");
+            this.#abort.abort(this.#leaseLost);
+          },
+          { once: true },
+        );
       },
     });
     this.#seq = start.seq;

@@ -88,3 +88,30 @@ test("lease: false opts out", async () => {
   expect(result.recordsWritten).toBe(2);
   await held.release();
 });
+
+test("a run whose lease is taken over stops and fails instead of writing on", async () => {
+  const store = new FileStateStore(await tempDir());
+  const sink = new RecordingSink();
+  const slow: Source = {
+    fetchWithContext: async () => [],
+    async *streamPages(_ctx, _size, signal): AsyncIterable<StreamPage> {
+      for (let i = 1; i <= 100 && !signal?.aborted; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        yield { records: [{ id: i }], bookmark: i };
+      }
+    },
+  };
+  const run = new Pipeline(slow, sink, {
+    stateStore: store,
+    stateKey: "k",
+    lease: { ttlMs: 150 },
+    logger: silentLogger,
+  }).run();
+  await new Promise((r) => setTimeout(r, 120));
+  // Another run (on another host) took the key over.
+  await writeFile(`${store.pathFor("k")}.lock`, JSON.stringify({ pid: 1, host: "elsewhere", acquired_at: "now" }));
+  await expect(run).rejects.toMatchObject({ kind: "state", message: expect.stringContaining("was lost") });
+  expect(sink.rows.length).toBeLessThan(20);
+  const saved = (await store.get("k")) as number;
+  expect(sink.rows).toHaveLength(saved);
+});
