@@ -1,18 +1,5 @@
 import { FaucetError, type Value } from "faucet-core";
 
-/**
- * Writes one record of a known key shape as a JSON line into `buffer` from `pos`. Returns the
- * position after the newline, {@link NO_ROOM} when the buffer is too short (nothing past `pos`
- * counts then), or {@link GENERIC} when a value needs `JSON.stringify`'s own rules (undefined,
- * functions, BigInt, `toJSON`).
- */
-type ShapeWriter = (record: Readonly<Record<string, unknown>>, buffer: Buffer, pos: number) => number;
-
-interface Shape {
-  readonly keys: readonly string[];
-  readonly write: ShapeWriter;
-}
-
 const NO_ROOM = -1;
 const GENERIC = -2;
 /** Strings longer than this go through JSON.stringify and one native write (a tighter room bound). */
@@ -105,18 +92,99 @@ function writeJson(text: string, buffer: Buffer, pos: number, reserve: number): 
   return pos + buffer.write(text, pos, "utf8");
 }
 
-/** Any value other than a string, as JSON.stringify writes it inside an object, or GENERIC. */
-function writeOther(value: unknown, buffer: Buffer, pos: number, reserve: number): number {
+/** Scales tried for decimals with a few fraction digits (prices, scores, rates). */
+const SCALES = [10, 100, 1000, 10_000, 100_000, 1_000_000];
+/** Below this, a decimal's digits (at most 15) map to exactly one double: see {@link writeNumber}. */
+const EXACT_DIGITS = 1e15;
+
+/**
+ * Writes a finite number as JSON.stringify does (the shortest text that reads back as the same
+ * double), without building a string for the common cases: integers below 10^15, and decimals
+ * with up to six fraction digits whose scaled value is such an integer. A decimal with at most
+ * 15 significant digits is the only such decimal naming its double (DBL_DIG = 15), so the
+ * shortest round-trip text is it, trailing zeros dropped. Anything else takes `String(n)`.
+ */
+function writeNumber(n: number, buffer: Buffer, pos: number, reserve: number): number {
+  if (pos + 24 + reserve > buffer.length) return NO_ROOM;
+  let digits = n < 0 ? -n : n;
+  if (digits < EXACT_DIGITS) {
+    let fraction = 0;
+    if (!Number.isInteger(digits)) {
+      for (const scale of SCALES) {
+        const scaled = Math.round(digits * scale);
+        fraction++;
+        if (scaled / scale === digits && scaled < EXACT_DIGITS) {
+          digits = scaled;
+          break;
+        }
+      }
+      if (!Number.isInteger(digits)) return writeJson(String(n), buffer, pos, reserve);
+      // Drop trailing zeros of the fraction (0.5 scaled by 10 is 5: nothing to drop).
+      while (fraction > 0 && digits % 10 === 0) {
+        digits /= 10;
+        fraction--;
+      }
+    }
+    if (n < 0 && digits !== 0) buffer[pos++] = 45;
+    // The digits, right to left, into their final place; a leading "0." when the value is below 1.
+    let count = 1;
+    for (let rest = Math.floor(digits / 10); rest > 0; rest = Math.floor(rest / 10)) count++;
+    const width = fraction >= count ? fraction + 2 : fraction > 0 ? count + 1 : count;
+    let at = pos + width;
+    for (let i = 0; i < fraction; i++) {
+      const next = Math.floor(digits / 10);
+      buffer[--at] = 48 + (digits - next * 10);
+      digits = next;
+    }
+    if (fraction > 0) buffer[--at] = 46;
+    if (fraction >= count) buffer[--at] = 48;
+    else {
+      do {
+        const next = Math.floor(digits / 10);
+        buffer[--at] = 48 + (digits - next * 10);
+        digits = next;
+      } while (digits > 0);
+    }
+    return pos + width;
+  }
+  return writeJson(Number.isFinite(n) ? String(n) : "null", buffer, pos, reserve);
+}
+
+/** Nesting deeper than this goes to JSON.stringify (which also reports cycles). */
+const MAX_DEPTH = 32;
+
+/**
+ * Any value other than a string, as JSON.stringify writes it inside an object, or GENERIC.
+ * Plain nested objects and arrays are written here too, nested objects through their own
+ * compiled shape.
+ */
+function writeOther(
+  value: unknown,
+  buffer: Buffer,
+  pos: number,
+  reserve: number,
+  shapes: Shapes,
+  depth: number,
+): number {
   switch (typeof value) {
     case "number":
-      return writeJson(Number.isFinite(value) ? String(value) : "null", buffer, pos, reserve);
+      return Number.isFinite(value)
+        ? writeNumber(value, buffer, pos, reserve)
+        : writeJson("null", buffer, pos, reserve);
     case "boolean":
       return writeJson(value ? "true" : "false", buffer, pos, reserve);
     case "object": {
       if (value === null) return writeJson("null", buffer, pos, reserve);
       // toJSON receives the key from JSON.stringify; leave such values to it.
-      if (typeof (value as { toJSON?: unknown }).toJSON === "function") return GENERIC;
-      return writeJson(JSON.stringify(value), buffer, pos, reserve);
+      if (typeof (value as { toJSON?: unknown }).toJSON === "function" || depth >= MAX_DEPTH) return GENERIC;
+      if (Array.isArray(value)) {
+        if (Object.getPrototypeOf(value) !== Array.prototype)
+          return writeJson(JSON.stringify(value), buffer, pos, reserve);
+        return writeArray(value, buffer, pos, reserve, shapes, depth + 1);
+      }
+      const shape = shapes.of(value as Record<string, unknown>, depth + 1);
+      if (shape === undefined) return writeJson(JSON.stringify(value), buffer, pos, reserve);
+      return shape.write(value as Record<string, unknown>, buffer, pos, reserve, shapes, depth + 1);
     }
     default:
       // undefined, functions and symbols drop the key; BigInt throws: JSON.stringify's rules.
@@ -124,21 +192,71 @@ function writeOther(value: unknown, buffer: Buffer, pos: number, reserve: number
   }
 }
 
+/** An array as JSON.stringify writes it: holes, undefined, functions and symbols as null. */
+function writeArray(
+  array: readonly unknown[],
+  buffer: Buffer,
+  start: number,
+  reserve: number,
+  shapes: Shapes,
+  depth: number,
+): number {
+  if (start + 2 + reserve > buffer.length) return NO_ROOM;
+  let pos = start;
+  buffer[pos++] = 91;
+  for (let i = 0; i < array.length; i++) {
+    if (i > 0) {
+      if (pos + 1 + reserve > buffer.length) return NO_ROOM;
+      buffer[pos++] = 44;
+    }
+    const v = array[i];
+    const type = typeof v;
+    pos =
+      type === "string"
+        ? writeString(v as string, buffer, pos, reserve + 1)
+        : type === "undefined" || type === "function" || type === "symbol"
+          ? writeJson("null", buffer, pos, reserve + 1)
+          : writeOther(v, buffer, pos, reserve + 1, shapes, depth);
+    if (pos < 0) return pos;
+  }
+  if (pos + 1 + reserve > buffer.length) return NO_ROOM;
+  buffer[pos++] = 93;
+  return pos;
+}
+
 /**
- * Compiles a writer for records with exactly these own keys, in this order: the key prefixes
+ * Writes one object of a known key shape as JSON (without a newline) into `buffer` from `pos`,
+ * leaving `reserve` bytes free after it. Returns the end, {@link NO_ROOM} or {@link GENERIC}.
+ */
+type ShapeWriter = (
+  record: Readonly<Record<string, unknown>>,
+  buffer: Buffer,
+  pos: number,
+  reserve: number,
+  shapes: Shapes,
+  depth: number,
+) => number;
+
+interface Shape {
+  readonly keys: readonly string[];
+  readonly write: ShapeWriter;
+}
+
+/**
+ * Compiles a writer for objects with exactly these own keys, in this order: the key prefixes
  * (`{"id":`, `,"name":`) are constants, each value is read by name and written by type.
  */
 function compileShape(keys: readonly string[]): Shape {
   const prefixes = keys.map((key, i) => Buffer.from(`${i === 0 ? "{" : ","}${JSON.stringify(key)}:`, "utf8"));
-  let fixed = 2; // `}` and the newline; `{}` for no keys
+  let fixed = 1; // `}`; `{}` for no keys
   for (const prefix of prefixes) fixed += prefix.length;
   if (keys.length === 0) fixed++;
   const lines = [
     '"use strict";',
-    "return function writeShape(r, b, pos) {",
-    `  if (pos + ${fixed} > b.length) return -1;`,
+    "return function writeShape(r, b, pos, reserve, C, d) {",
+    `  if (pos + ${fixed} + reserve > b.length) return -1;`,
+    "  let v;",
   ];
-  lines.push("  let v;");
   keys.forEach((key, i) => {
     const prefix = prefixes[i] as Buffer;
     if (prefix.length <= UNROLL) {
@@ -147,15 +265,15 @@ function compileShape(keys: readonly string[]): Shape {
       lines.push(`  b.set(P[${i}], pos); pos += ${prefix.length};`);
     }
     // Room for what is still to come after this value: the remaining prefixes and the end.
-    let after = 2;
+    let after = 1;
     for (let j = i + 1; j < keys.length; j++) after += (prefixes[j] as Buffer).length;
     lines.push(`  v = r[${JSON.stringify(key)}];`);
     lines.push(
-      `  pos = typeof v === "string" ? S(v, b, pos, ${after}) : O(v, b, pos, ${after}); if (pos < 0) return pos;`,
+      `  pos = typeof v === "string" ? S(v, b, pos, reserve + ${after}) : O(v, b, pos, reserve + ${after}, C, d); if (pos < 0) return pos;`,
     );
   });
   if (keys.length === 0) lines.push("  b[pos++] = 123;");
-  lines.push("  b[pos++] = 125; b[pos++] = 10;", "  return pos;", "};");
+  lines.push("  b[pos++] = 125;", "  return pos;", "};");
   const factory = new Function("S", "O", "P", lines.join("\n")) as (
     s: typeof writeString,
     o: typeof writeOther,
@@ -168,6 +286,30 @@ function sameKeys(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** The compiled shapes of one encoder, with the last one used at each nesting depth. */
+class Shapes {
+  readonly #last: (Shape | undefined)[] = [];
+  readonly #all = new Map<string, Shape | undefined>();
+
+  /** The compiled writer for this plain object's keys, or undefined when it must take JSON.stringify. */
+  of(object: Record<string, unknown>, depth: number): Shape | undefined {
+    const proto = Object.getPrototypeOf(object);
+    if (proto !== Object.prototype && proto !== null) return undefined;
+    const keys = Object.keys(object);
+    const last = this.#last[depth];
+    if (last !== undefined && sameKeys(keys, last.keys)) return last;
+    const id = `${keys.length}:${keys.join("\u0000")}`;
+    let shape = this.#all.get(id);
+    if (shape === undefined && !this.#all.has(id)) {
+      // An own toJSON key would be called by JSON.stringify.
+      shape = this.#all.size < MAX_SHAPES && !keys.includes("toJSON") ? compileShape(keys) : undefined;
+      if (this.#all.size < MAX_SHAPES) this.#all.set(id, shape);
+    }
+    if (shape !== undefined) this.#last[depth] = shape;
+    return shape;
+  }
 }
 
 /**
@@ -186,8 +328,7 @@ function sameKeys(a: readonly string[], b: readonly string[]): boolean {
 export class PageEncoder {
   readonly #connector: string;
   #buffer: Buffer = Buffer.allocUnsafe(64 * 1024);
-  #shape: Shape | undefined;
-  readonly #shapes = new Map<string, Shape | undefined>();
+  readonly #shapes = new Shapes();
 
   constructor(connector = "sink-jsonl") {
     this.#connector = connector;
@@ -197,21 +338,24 @@ export class PageEncoder {
   encode(records: readonly Value[], pretty = false): Buffer {
     // An inherited toJSON would apply to every record; leave such a realm to JSON.stringify.
     const compiled = !pretty && (Object.prototype as { toJSON?: unknown }).toJSON === undefined;
+    const shapes = this.#shapes;
     let length = 0;
     let i = 0;
     try {
       for (; i < records.length; i++) {
         const record = records[i];
         if (compiled && typeof record === "object" && record !== null && !Array.isArray(record)) {
-          const shape = this.#shapeOf(record as Record<string, unknown>);
+          const shape = shapes.of(record as Record<string, unknown>, 0);
           if (shape !== undefined) {
-            let end = shape.write(record as Record<string, unknown>, this.#buffer, length);
+            // One byte kept free for the newline.
+            let end = shape.write(record as Record<string, unknown>, this.#buffer, length, 1, shapes, 0);
             while (end === NO_ROOM) {
               this.#grow(length, this.#buffer.length);
-              end = shape.write(record as Record<string, unknown>, this.#buffer, length);
+              end = shape.write(record as Record<string, unknown>, this.#buffer, length, 1, shapes, 0);
             }
             if (end !== GENERIC) {
-              length = end;
+              this.#buffer[end] = 10;
+              length = end + 1;
               continue;
             }
           }
@@ -226,24 +370,6 @@ export class PageEncoder {
       });
     }
     return this.#buffer.subarray(0, length);
-  }
-
-  /** The compiled writer for this record's keys, or undefined when it must take JSON.stringify. */
-  #shapeOf(record: Record<string, unknown>): Shape | undefined {
-    const proto = Object.getPrototypeOf(record);
-    if (proto !== Object.prototype && proto !== null) return undefined;
-    const keys = Object.keys(record);
-    const last = this.#shape;
-    if (last !== undefined && sameKeys(keys, last.keys)) return last;
-    const id = `${keys.length}:${keys.join("\u0000")}`;
-    let shape = this.#shapes.get(id);
-    if (shape === undefined && !this.#shapes.has(id)) {
-      // An own toJSON key would be called by JSON.stringify.
-      shape = this.#shapes.size < MAX_SHAPES && !keys.includes("toJSON") ? compileShape(keys) : undefined;
-      if (this.#shapes.size < MAX_SHAPES) this.#shapes.set(id, shape);
-    }
-    if (shape !== undefined) this.#shape = shape;
-    return shape;
   }
 
   /** One record through JSON.stringify; returns the new length. */

@@ -127,6 +127,21 @@ describe("output", () => {
     // A tiny buffer grows in the middle of a record without losing what came before.
     const wide = Array.from({ length: 50 }, (_, i) => ({ id: i, text: "x".repeat(i * 97), u: "ü".repeat(i * 31) }));
     expect(new PageEncoder().encode(wide).toString("utf8")).toBe(expected(wide));
+    // Numbers are written without String() where the shortest text is known; nested plain
+    // objects and arrays through their own shapes.
+    const numbers = [0, -0, 1, -1, 0.5, -0.5, 0.1 + 0.2, 1.005, 2.675, 123.456789, 1e-7, 1e-6, 0.0000015, 0.001];
+    numbers.push(999999999999999, 1e15, 99999999999999.9, 1e21, 5e-324, 2 ** 53 + 2, 6767.32, 7535.0, 1234567.891011);
+    for (let i = 0; i < 2000; i++) numbers.push(Math.round(Math.random() * 1e8) / 10 ** (i % 8), Math.random() * 1e4);
+    const nested = numbers.map((n, i) => ({
+      n,
+      attributes: { tier: "free", score: n, tags: ["a", n, null, undefined, () => 1, { deep: [n] }] },
+      // A hole is written as null.
+      sparse: i % 2 === 0 ? new Array(3).fill(1, 0, 1) : [],
+    })) as unknown as Value[];
+    expect(encoder.encode(nested).toString("utf8")).toBe(expected(nested));
+    const cyclic: Record<string, unknown> = { id: 1 };
+    cyclic.self = { again: cyclic };
+    expect(() => encoder.encode([cyclic as Value])).toThrow(/record 0 of the page cannot be written as JSON/);
     // Bytes, not only text: lone surrogates are escaped, never written as replacement characters.
     expect(encoder.encode(special).equals(Buffer.from(expected(special), "utf8"))).toBe(true);
   });
