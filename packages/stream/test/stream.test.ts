@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as stream from "faucet-stream";
+import ts from "typescript";
 import { afterAll, describe, expect, test } from "vitest";
 
 const HOOK = fileURLToPath(new URL("../../cli/test/fixtures/record-loads.mjs", import.meta.url));
@@ -77,6 +78,20 @@ describe("faucet-stream", () => {
     await expect(stream.sources.csv({ pathh: "x.csv" } as never)).rejects.toThrow(
       "`pathh`: unknown key; did you mean `path`?",
     );
+  });
+
+  test("each factory's config is typed from the connector's zod schema", () => {
+    const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
+    const config = ts.readConfigFile(join(fixtures, "tsconfig.json"), ts.sys.readFile);
+    const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, fixtures);
+    const program = ts.createProgram(parsed.fileNames, parsed.options);
+    const errors = ts.getPreEmitDiagnostics(program).map((d) => ({
+      line: d.file?.getLineAndCharacterOfPosition(d.start ?? 0).line,
+      text: ts.flattenDiagnosticMessageText(d.messageText, "\n"),
+    }));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.line).toBe(7);
+    expect(errors[0]?.text).toContain("'pathh' does not exist");
   });
 
   test("modules gives a connector's classes on demand", async () => {
