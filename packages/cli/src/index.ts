@@ -38,6 +38,7 @@ export interface StateConfigs extends BuiltinStateConfigs {}
 
 /** `{ type, config }` for every type of a config map: `config` may be omitted when nothing is required. */
 export type ConnectorBlock<M> = {
+  // biome-ignore lint/complexity/noBannedTypes: `{} extends T` asks "may config be omitted?"
   [K in keyof M & string]: {} extends M[K] ? { type: K; config?: M[K] } : { type: K; config: M[K] };
 }[keyof M & string];
 

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: tests write faucet config syntax
 // Every bad input of the issue, through the real binary: one clear error, the right exit code,
 // nothing written and no state saved.
 import { existsSync } from "node:fs";

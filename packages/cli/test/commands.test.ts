@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: tests write faucet config syntax
 // The commands, through the real binary.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: tests write faucet config syntax
 // Load-time interpolation, unit by unit (the binary tests cover it end to end).
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";

@@ -105,6 +105,7 @@ export async function initText(name: string, source: string, sink: string, regis
   return [
     `# faucet pipeline "${name}": ${source} → ${sink}. Written by \`faucet init\`; every key is in docs/config.md.`,
     "# Required settings are marked REQUIRED; optional ones are commented out with their defaults.",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: faucet config syntax, not a template
     "# Secrets: use ${env:NAME} (read from the environment or a .env file beside this file).",
     "version: 1",
     `name: ${JSON.stringify(name)}`,

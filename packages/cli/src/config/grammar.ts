@@ -177,6 +177,7 @@ export const PipelineDocument = z
       .record(z.string(), z.unknown())
       .nullable()
       .optional()
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: faucet config syntax, not a template
       .describe("Shared constants, referenced as `${vars.name}` anywhere in the document."),
     pipeline: PipelineSpec,
     delivery: z

@@ -124,6 +124,7 @@ function readFileValue(file: string, path: string, ctx: InterpolationContext): s
   try {
     if (statSync(full).size > MAX_FILE_BYTES) {
       throw new FaucetError("config", `\`${path}\`: \${file:${file}} is larger than 1 MiB`, {
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: faucet config syntax, not a template
         hint: "${file:…} is for small secrets and certificates; point the connector at large files instead",
       });
     }
