@@ -14,6 +14,8 @@
  * const { rows } = await pool.query(`SELECT count(*) AS n FROM ${quoteIdent("orders")}`, [], "source");
  * await pool.close();
  */
+
+export { hasLongNumberRun, isLossy, LossyNumberError, parseJsonbExact, parseJsonExact } from "faucet-common-sql";
 export type { ConnectionConfig, ResolvedConnection, SslMode } from "./config.js";
 export {
   connectionFields,
@@ -25,7 +27,6 @@ export {
 } from "./config.js";
 export type { PgErrorFields } from "./errors.js";
 export { connectError, queryError } from "./errors.js";
-export { hasLongNumberRun, isLossy, LossyNumberError, parseJsonbExact, parseJsonExact } from "./exact-json.js";
 export type { PostgresPoolOptions } from "./pool.js";
 export { PostgresPool } from "./pool.js";
 export { qualifiedName, quoteIdent, quoteLiteral, splitQualifiedName } from "./quote.js";

@@ -1,5 +1,5 @@
+import { LossyNumberError, parseJsonbExact, parseJsonExact } from "faucet-common-sql";
 import type { JsonSchema, Value } from "faucet-core";
-import { LossyNumberError, parseJsonbExact, parseJsonExact } from "./exact-json.js";
 
 /** Turns one value in Postgres text format into a JSON value. */
 export type TextParser = (text: string) => Value;

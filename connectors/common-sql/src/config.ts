@@ -130,38 +130,63 @@ export interface WriteSpecConfig {
   ignore_unknown?: boolean | undefined;
 }
 
+/** The messages of {@link writeSpecRefinement}, by check. */
+export interface WriteSpecMessages {
+  /** upsert or delete without a `key`. */
+  keyRequired: (mode: WriteMode) => string;
+  /** upsert or delete with a JSON column mapping. */
+  autoMapRequired: (mode: WriteMode) => string;
+  /** `delete_marker` with a mode other than upsert. */
+  markerNeedsUpsert: string;
+}
+
+const WRITE_SPEC_MESSAGES: WriteSpecMessages = {
+  keyRequired: (mode) => `write_mode: ${mode} needs a non-empty \`key\``,
+  autoMapRequired: (mode) => `write_mode: ${mode} needs column_mapping: auto_map (a key names columns)`,
+  markerNeedsUpsert: "delete_marker needs write_mode: upsert",
+};
+
 /**
  * A zod refinement for a sink's write spec: upsert and delete need a key and `auto_map` (a key
- * names columns), `delete_marker` needs upsert, `ignore_unknown` needs `auto_map`.
+ * names columns), `delete_marker` needs upsert, `ignore_unknown` needs `auto_map`. `messages`
+ * rewords checks for a sink whose messages are older than this function.
+ *
+ * @example
+ * const Config = z.strictObject({ ...writeSpecFields(WRITE_MODES), column_mapping: columnMappingField("json") })
+ *   .superRefine(writeSpecRefinement());
+ */
+export function writeSpecRefinement(messages: Partial<WriteSpecMessages> = {}) {
+  const say = { ...WRITE_SPEC_MESSAGES, ...messages };
+  return (config: WriteSpecConfig, ctx: z.RefinementCtx): void => {
+    const mode = config.write_mode;
+    const keyed = mode === "upsert" || mode === "delete";
+    if (keyed && config.key.length === 0) {
+      ctx.addIssue({ code: "custom", path: ["key"], message: say.keyRequired(mode) });
+    }
+    if (keyed && config.column_mapping !== undefined && config.column_mapping !== "auto_map") {
+      ctx.addIssue({ code: "custom", path: ["column_mapping"], message: say.autoMapRequired(mode) });
+    }
+    if (config.delete_marker && mode !== "upsert") {
+      ctx.addIssue({ code: "custom", path: ["delete_marker"], message: say.markerNeedsUpsert });
+    }
+    if (config.ignore_unknown && config.column_mapping !== "auto_map") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ignore_unknown"],
+        message: "ignore_unknown needs column_mapping: auto_map",
+      });
+    }
+  };
+}
+
+/**
+ * {@link writeSpecRefinement} with its own messages.
  *
  * @example
  * const Config = z.strictObject({ ...writeSpecFields(WRITE_MODES), column_mapping: columnMappingField("json") })
  *   .superRefine(refineWriteSpec);
  */
-export function refineWriteSpec(config: WriteSpecConfig, ctx: z.RefinementCtx): void {
-  const mode = config.write_mode;
-  const keyed = mode === "upsert" || mode === "delete";
-  if (keyed && config.key.length === 0) {
-    ctx.addIssue({ code: "custom", path: ["key"], message: `write_mode: ${mode} needs a non-empty \`key\`` });
-  }
-  if (keyed && config.column_mapping !== undefined && config.column_mapping !== "auto_map") {
-    ctx.addIssue({
-      code: "custom",
-      path: ["column_mapping"],
-      message: `write_mode: ${mode} needs column_mapping: auto_map (a key names columns)`,
-    });
-  }
-  if (config.delete_marker && mode !== "upsert") {
-    ctx.addIssue({ code: "custom", path: ["delete_marker"], message: "delete_marker needs write_mode: upsert" });
-  }
-  if (config.ignore_unknown && config.column_mapping !== "auto_map") {
-    ctx.addIssue({
-      code: "custom",
-      path: ["ignore_unknown"],
-      message: "ignore_unknown needs column_mapping: auto_map",
-    });
-  }
-}
+export const refineWriteSpec: (config: WriteSpecConfig, ctx: z.RefinementCtx) => void = writeSpecRefinement();
 
 /**
  * The read fields of a SQL source: `query` (with its own placeholders filled from `params`) or

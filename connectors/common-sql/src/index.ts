@@ -20,7 +20,13 @@
 export type { PlannedColumn, PlannedColumnsOptions, SqlDialect } from "./column-types.js";
 export { COLUMN_TYPES, columnTypeFor, createTableSql, KEY_COLUMN_TYPES, plannedColumns } from "./column-types.js";
 export { COMMIT_TOKEN_TABLE, isReplayedToken } from "./commit-token.js";
-export type { DeleteMarker, IncrementalConfig, IncrementalSettings, WriteSpecConfig } from "./config.js";
+export type {
+  DeleteMarker,
+  IncrementalConfig,
+  IncrementalSettings,
+  WriteSpecConfig,
+  WriteSpecMessages,
+} from "./config.js";
 export {
   columnMappingField,
   createTableField,
@@ -38,11 +44,12 @@ export {
   statementBatchSizeField,
   WRITE_MODES,
   writeSpecFields,
+  writeSpecRefinement,
 } from "./config.js";
 export { hasLongNumberRun, isLossy, LossyNumberError, parseJsonbExact, parseJsonExact } from "./exact-json.js";
 export type { IncrementalQueryOptions, ReadPlan } from "./incremental.js";
 export { incrementalQuery, PageAssembler, stateKeyFor, trimQuery } from "./incremental.js";
-export type { DatabaseLocation } from "./location.js";
+export type { DatabaseLocation, DatabaseLocationOptions } from "./location.js";
 export { databaseLocation } from "./location.js";
 export type { PackedStatement, PackOptions } from "./statements.js";
 export { packStatements, rowsPerStatement } from "./statements.js";

@@ -7,6 +7,14 @@ export interface DatabaseLocation {
   memory: boolean;
 }
 
+/** How {@link databaseLocation} reads a URL-like setting. */
+export interface DatabaseLocationOptions {
+  /** Match the schemes in any case (`SQLite:app.db`). */
+  ignoreCase?: boolean;
+  /** Drop a query string (`app.db?mode=rwc`), as SQLite URLs carry one for their driver. */
+  dropQuery?: boolean;
+}
+
 /**
  * Resolves an embedded database's `database` setting: strips a `<scheme>://` or `<scheme>:`
  * prefix (`duckdb:///tmp/a.duckdb`, `duckdb::memory:`), keeps `:memory:` (and an empty path) as an
@@ -16,11 +24,22 @@ export interface DatabaseLocation {
  * @example
  * databaseLocation("duckdb:out/app.duckdb", ["duckdb"], "/etc/faucet"); // { path: "/etc/faucet/out/app.duckdb", memory: false }
  */
-export function databaseLocation(database: string, schemes: readonly string[], baseDir?: string): DatabaseLocation {
+export function databaseLocation(
+  database: string,
+  schemes: readonly string[],
+  baseDir?: string,
+  options: DatabaseLocationOptions = {},
+): DatabaseLocation {
   let path = database.trim();
+  const starts = (prefix: string) =>
+    options.ignoreCase ? path.toLowerCase().startsWith(prefix.toLowerCase()) : path.startsWith(prefix);
   for (const scheme of schemes) {
-    if (path.startsWith(`${scheme}://`)) path = path.slice(scheme.length + 3);
-    else if (path.startsWith(`${scheme}:`)) path = path.slice(scheme.length + 1);
+    if (starts(`${scheme}://`)) path = path.slice(scheme.length + 3);
+    else if (starts(`${scheme}:`)) path = path.slice(scheme.length + 1);
+  }
+  if (options.dropQuery) {
+    const query = path.indexOf("?");
+    if (query !== -1) path = path.slice(0, query);
   }
   if (path === "" || path === ":memory:") return { path: ":memory:", memory: true };
   return { path: isAbsolute(path) ? path : resolvePath(baseDir ?? process.cwd(), path), memory: false };

@@ -58,9 +58,7 @@ export function pageColumns<C extends NamedColumn>(
   const used = new Set<string>();
   for (let index = 0; index < records.length; index++) {
     const record = records[index];
-    if (!isValueObject(record)) {
-      throw new RowError(index, undefined, `record ${index} is ${describeValue(record)}, not an object`);
-    }
+    if (!isValueObject(record)) throw notAnObject(index, record);
     for (const key in record) {
       if (checked.has(key) || key === options.skip) continue;
       checked.add(key);
@@ -94,6 +92,14 @@ export interface KeyedWriteOptions {
    * sink whose key column is text should pass its own (the column's text form).
    */
   keyText?: (column: string, value: Value, index: number) => string;
+  /**
+   * Report a record whose key cannot be read (not an object, a key column missing or null) here
+   * and leave it out of the plan, instead of failing the page: for a sink that sets such records
+   * aside (the Rust faucet-stream's `failed` list).
+   */
+  onRowError?: (error: RowError) => void;
+  /** Drop the marker field from upserted records, for a sink that writes every key it is given. */
+  stripMarker?: boolean;
 }
 
 const defaultKeyText = (_column: string, value: Value): string =>
@@ -110,7 +116,7 @@ export function isDeleteMarked(record: ValueObject, marker: DeleteMarker | undef
  * Splits an upsert or delete page into the last operation per key (later records win, so one
  * statement never touches a row twice): rows to upsert, and keys to delete — every record in
  * delete mode, the delete-marked ones in upsert mode. A record without a value for a key column
- * fails the page with a {@link RowError}.
+ * fails the page with a {@link RowError} (or goes to `onRowError`).
  *
  * @example
  * planKeyedWrites([{ id: 1, v: "a" }, { id: 1, v: "b" }], { mode: "upsert", key: ["id"] }).upserts;
@@ -118,23 +124,18 @@ export function isDeleteMarked(record: ValueObject, marker: DeleteMarker | undef
  */
 export function planKeyedWrites(records: readonly Value[], options: KeyedWriteOptions): KeyedWrites {
   const keyText = options.keyText ?? defaultKeyText;
+  const marker = options.marker;
   const last = new Map<string, number>();
   const deleted = new Array<boolean>(records.length);
   for (let index = 0; index < records.length; index++) {
     const record = records[index];
-    if (!isValueObject(record)) {
-      throw new RowError(index, undefined, `record ${index} is ${describeValue(record)}, not an object`);
+    const id = isValueObject(record) ? keyIdentity(record, index, options.key, keyText) : notAnObject(index, record);
+    if (id instanceof RowError) {
+      if (!options.onRowError) throw id;
+      options.onRowError(id);
+      continue;
     }
-    let id = "";
-    for (const column of options.key) {
-      const value = record[column];
-      if (value === undefined || value === null) {
-        throw new RowError(index, column, `record ${index} has no value for key column "${column}"`);
-      }
-      const text = keyText(column, value, index);
-      id += `${text.length}:${text}`;
-    }
-    deleted[index] = options.mode === "delete" || isDeleteMarked(record, options.marker);
+    deleted[index] = options.mode === "delete" || isDeleteMarked(record as ValueObject, marker);
     last.delete(id); // re-insert so the map keeps the order of each key's last appearance
     last.set(id, index);
   }
@@ -145,11 +146,42 @@ export function planKeyedWrites(records: readonly Value[], options: KeyedWriteOp
       out.deletes.push(record);
       out.deleteIndex.push(index);
     } else {
-      out.upserts.push(record);
+      out.upserts.push(
+        options.stripMarker && marker && marker.field in record ? without(record, marker.field) : record,
+      );
       out.upsertIndex.push(index);
     }
   }
   return out;
+}
+
+/** The identity of a record's key (each column's text, length-prefixed), or why it has none. */
+function keyIdentity(
+  record: ValueObject,
+  index: number,
+  key: readonly string[],
+  keyText: NonNullable<KeyedWriteOptions["keyText"]>,
+): string | RowError {
+  let id = "";
+  for (const column of key) {
+    const value = record[column];
+    if (value === undefined)
+      return new RowError(index, column, `record ${index} has no value for key column "${column}"`);
+    if (value === null)
+      return new RowError(index, column, `record ${index} has a null value for key column "${column}"`);
+    const text = keyText(column, value, index);
+    id += `${text.length}:${text}`;
+  }
+  return id;
+}
+
+function notAnObject(index: number, record: Value | undefined): RowError {
+  return new RowError(index, undefined, `record ${index} is ${describeValue(record)}, not an object`);
+}
+
+function without(record: ValueObject, field: string): ValueObject {
+  const { [field]: _, ...rest } = record;
+  return rest;
 }
 
 /**

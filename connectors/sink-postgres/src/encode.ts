@@ -1,5 +1,6 @@
 import { type ColumnType, copyEscape, serializerFor, type TextSerializer } from "faucet-common-postgres";
-import { isValueObject, type Value, type ValueObject } from "faucet-core";
+import { type DeleteMarker, type KeyedWrites, planKeyedWrites, RowError } from "faucet-common-sql";
+import type { Value, ValueObject } from "faucet-core";
 
 /** One column of the destination table, as the catalog describes it. */
 export interface TargetColumn extends ColumnType {
@@ -13,59 +14,10 @@ export interface TargetColumn extends ColumnType {
   generated: boolean;
 }
 
-/** A record of a page that cannot be written, by its index in the page. */
-export class RowError extends Error {
-  override readonly name = "RowError";
-  readonly index: number;
-  readonly column: string | undefined;
-
-  constructor(index: number, column: string | undefined, message: string) {
-    super(message);
-    this.index = index;
-    this.column = column;
-  }
-}
-
 /** A column of a page with the serializer of its values. */
 export interface PageColumn {
   column: TargetColumn;
   serialize: TextSerializer;
-}
-
-/**
- * The columns a page writes with auto_map: the union of its records' keys, in table order, so
- * columns no record mentions keep their defaults and a key one record lacks is NULL. A key the
- * table has no column for fails the page unless `ignoreUnknown`.
- */
-export function pageColumns(
-  records: readonly Value[],
-  table: ReadonlyMap<string, TargetColumn>,
-  options: { ignoreUnknown: boolean; skip?: string | undefined; tableName: string },
-): TargetColumn[] {
-  const checked = new Set<string>();
-  const used = new Set<string>();
-  for (let index = 0; index < records.length; index++) {
-    const record = records[index];
-    if (!isValueObject(record)) {
-      throw new RowError(index, undefined, `record ${index} is ${describeValue(record)}, not an object`);
-    }
-    for (const key in record) {
-      if (checked.has(key) || key === options.skip) continue;
-      checked.add(key);
-      const column = table.get(key);
-      if (column && !column.generated) used.add(key);
-      if (!column && !options.ignoreUnknown) {
-        throw new RowError(index, key, `record ${index} has key "${key}" but ${options.tableName} has no such column`);
-      }
-    }
-  }
-  return [...table.values()].filter((c) => used.has(c.name));
-}
-
-function describeValue(value: Value | undefined): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  return `a ${typeof value}`;
 }
 
 /** Pairs each column with its serializer. */
@@ -169,49 +121,20 @@ export function encodeJsonb(records: readonly Value[], from = 0, to = records.le
 }
 
 /**
- * Splits an upsert page into the last operation per key: rows to upsert and keys to delete
- * (records whose `marker` field holds one of `markerValues`). Later records win, so one
- * statement never touches a row twice.
+ * Splits an upsert page into the last operation per key ({@link planKeyedWrites}), keys compared
+ * by the text each key column writes, so two records the table sees as one key are one key.
  */
 export function lastPerKey(
   records: readonly Value[],
   keyColumns: readonly PageColumn[],
-  marker: { field: string; values: readonly string[] } | undefined,
-): { upserts: ValueObject[]; upsertIndex: number[]; deletes: ValueObject[]; deleteIndex: number[] } {
-  const last = new Map<string, number>();
-  const deleted = new Array<boolean>(records.length);
-  for (let index = 0; index < records.length; index++) {
-    const record = records[index];
-    if (!isValueObject(record)) throw new RowError(index, undefined, `record ${index} is not an object`);
-    let id = "";
-    for (const key of keyColumns) {
-      const text = cell(key, record, index);
-      if (text === null) {
-        throw new RowError(index, key.column.name, `record ${index} has no value for key column "${key.column.name}"`);
-      }
-      id += `${text.length}:${text}`;
-    }
-    const flag = marker ? record[marker.field] : undefined;
-    deleted[index] =
-      marker !== undefined && flag !== undefined && flag !== null && marker.values.includes(String(flag));
-    last.delete(id); // re-insert so the map keeps the order of each key's last appearance
-    last.set(id, index);
-  }
-  const out = {
-    upserts: [] as ValueObject[],
-    upsertIndex: [] as number[],
-    deletes: [] as ValueObject[],
-    deleteIndex: [] as number[],
-  };
-  for (const index of last.values()) {
-    const record = records[index] as ValueObject;
-    if (deleted[index]) {
-      out.deletes.push(record);
-      out.deleteIndex.push(index);
-    } else {
-      out.upserts.push(record);
-      out.upsertIndex.push(index);
-    }
-  }
-  return out;
+  marker: DeleteMarker | undefined,
+): KeyedWrites {
+  const byName = new Map(keyColumns.map((k) => [k.column.name, k]));
+  return planKeyedWrites(records, {
+    mode: "upsert",
+    key: keyColumns.map((k) => k.column.name),
+    marker,
+    keyText: (column, _value, index) =>
+      cell(byName.get(column) as PageColumn, records[index] as ValueObject, index) ?? "",
+  });
 }

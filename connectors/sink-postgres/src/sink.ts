@@ -3,10 +3,20 @@ import { once } from "node:events";
 import { finished } from "node:stream/promises";
 import { PostgresPool, queryError, quoteIdent } from "faucet-common-postgres";
 import {
+  COLUMN_TYPES,
+  COMMIT_TOKEN_TABLE,
+  createTableSql,
+  isReplayedToken,
+  pageColumns,
+  plannedColumns,
+  RowError,
+  rowFailure,
+  rowsPerStatement,
+} from "faucet-common-sql";
+import {
   type CheckReport,
   FaucetError,
   type FetchContext,
-  inferColumns,
   type JsonSchema,
   type Logger,
   parseConfig,
@@ -27,26 +37,21 @@ import {
   encodeRows,
   lastPerKey,
   type PageColumn,
-  pageColumns,
-  RowError,
   type TargetColumn,
   withSerializers,
 } from "./encode.js";
 import {
   COLUMNS_SQL,
   copyFromSql,
-  createTableSql,
   deleteSql,
   insertUnnestSql,
   insertValuesSql,
   MAX_PARAMETERS,
   onConflictSql,
   retiredTable,
-  SQL_TYPES,
   sqlName,
   stagingTable,
   type TableRef,
-  TOKEN_TABLE,
   tokenTableSql,
 } from "./sql.js";
 
@@ -158,7 +163,7 @@ export class PostgresSink implements Sink {
         await client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [JSON.stringify([tokens, scope])]);
         const { rows } = await client.query<{ token: string }>(`SELECT token FROM ${tokens} WHERE scope = $1`, [scope]);
         const committed = rows[0]?.token;
-        if (committed !== undefined && committed.slice(0, 20) >= token.slice(0, 20)) {
+        if (isReplayedToken(committed, token)) {
           this.#logger.info("page already committed; skipped", { connector: CONNECTOR, scope, token: committed });
           return 0;
         }
@@ -196,7 +201,9 @@ export class PostgresSink implements Sink {
   async evolveSchema(change: SchemaChange): Promise<void> {
     const table = sqlName(this.#target);
     const actions = [
-      ...change.addColumns.map((c) => `ADD COLUMN IF NOT EXISTS ${quoteIdent(c.name)} ${SQL_TYPES[c.type]}`),
+      ...change.addColumns.map(
+        (c) => `ADD COLUMN IF NOT EXISTS ${quoteIdent(c.name)} ${COLUMN_TYPES.postgres[c.type]}`,
+      ),
       ...(change.relaxColumns ?? []).map((name) => `ALTER COLUMN ${quoteIdent(name)} DROP NOT NULL`),
     ];
     if (actions.length === 0) return;
@@ -432,7 +439,7 @@ export class PostgresSink implements Sink {
       }
       return;
     }
-    const perStatement = Math.max(1, Math.min(chunk, Math.floor(MAX_PARAMETERS / targets.length)));
+    const perStatement = rowsPerStatement(targets.length, MAX_PARAMETERS, this.config.batch_size);
     for (let from = 0; from < records.length; from += perStatement) {
       const to = Math.min(records.length, from + perStatement);
       const text = insertValuesSql(this.#target, targets, to - from) + (suffix ? ` ${suffix}` : "");
@@ -467,17 +474,7 @@ export class PostgresSink implements Sink {
   #pageError(error: unknown): FaucetError {
     if (FaucetError.is(error)) return error;
     const table = sqlName(this.#target);
-    if (error instanceof RowError) {
-      const unknownKey = /has no such column/.test(error.message);
-      return new FaucetError("sink", `the page was not written: ${error.message}`, {
-        cause: error,
-        connector: CONNECTOR,
-        retryable: false,
-        hint: unknownKey
-          ? "add the column, set ignore_unknown: true, or set the pipeline's schema.on_drift: evolve"
-          : "fix or drop the record with a transform, or configure a dead-letter sink",
-      });
-    }
+    if (error instanceof RowError) return rowFailure(error, CONNECTOR);
     const line = copyLine(error);
     if (line) {
       return new FaucetError(
@@ -516,15 +513,13 @@ export class PostgresSink implements Sink {
   async #createTable(client: PoolClient, records: readonly Value[]): Promise<void> {
     const target = this.#target;
     const keyed = this.config.write_mode === "upsert" || this.config.write_mode === "delete";
-    const columns =
-      this.#jsonb !== undefined
-        ? [{ name: this.#jsonb, type: "jsonb" }]
-        : inferColumns(records)
-            .filter((c) => c.name !== this.config.delete_marker?.field)
-            .map((c) => ({ name: c.name, type: SQL_TYPES[c.type] }));
-    for (const key of keyed ? this.config.key : []) {
-      if (!columns.some((c) => c.name === key)) columns.unshift({ name: key, type: "text" });
-    }
+    const key = keyed ? this.config.key : [];
+    const columns = plannedColumns(records, {
+      dialect: "postgres",
+      jsonColumn: this.#jsonb,
+      key,
+      skip: this.config.delete_marker?.field,
+    });
     if (target.schema) {
       await this.#run(
         client,
@@ -533,7 +528,7 @@ export class PostgresSink implements Sink {
         "creating the schema failed",
       );
     }
-    const sql = createTableSql(target, columns, keyed ? this.config.key : []);
+    const sql = createTableSql(sqlName(target), columns, key, quoteIdent);
     await this.#run(client, sql, [], `creating ${sqlName(target)} failed`).catch((error: FaucetError) => {
       // Another writer created it at the same moment: that is fine.
       const code = (error.cause as { code?: string } | undefined)?.code;
@@ -570,7 +565,7 @@ export class PostgresSink implements Sink {
     if (this.config.schema) {
       await this.#run(client, `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.config.schema)}`, [], "creating schema");
     }
-    await this.#run(client, tokenTableSql(this.config.schema), [], `creating ${TOKEN_TABLE} failed`).catch(
+    await this.#run(client, tokenTableSql(this.config.schema), [], `creating ${COMMIT_TOKEN_TABLE} failed`).catch(
       (error: FaucetError) => {
         const code = (error.cause as { code?: string } | undefined)?.code;
         if (code !== "42P07" && code !== "23505") throw error;
@@ -580,7 +575,7 @@ export class PostgresSink implements Sink {
   }
 
   #tokenTable(): string {
-    return sqlName({ schema: this.config.schema, name: TOKEN_TABLE });
+    return sqlName({ schema: this.config.schema, name: COMMIT_TOKEN_TABLE });
   }
 
   async #run(client: PoolClient, sql: string, params: unknown[], what: string) {

@@ -1,5 +1,5 @@
 import { qualifiedName, quoteIdent } from "faucet-common-postgres";
-import type { LogicalType } from "faucet-core";
+import { COMMIT_TOKEN_TABLE } from "faucet-common-sql";
 import type { TargetColumn } from "./encode.js";
 
 /** The most parameters one statement may bind. */
@@ -7,18 +7,6 @@ export const MAX_PARAMETERS = 65_535;
 
 /** The longest identifier Postgres keeps (NAMEDATALEN - 1 bytes). */
 const MAX_IDENTIFIER_BYTES = 63;
-
-/** The column type `create_table` and schema evolution use for each logical type. */
-export const SQL_TYPES: Record<LogicalType, string> = {
-  integer: "bigint",
-  number: "double precision",
-  boolean: "boolean",
-  string: "text",
-  json: "jsonb",
-};
-
-/** The table that remembers each scope's last committed token (exactly-once delivery). */
-export const TOKEN_TABLE = "_faucet_commit_token";
 
 /** A table name and its schema, quoted together on demand. */
 export interface TableRef {
@@ -66,17 +54,6 @@ JOIN pg_type t ON t.oid = a.atttypid
 JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
 WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attnum`;
-
-/** `CREATE TABLE IF NOT EXISTS` with the given columns and an optional primary key. */
-export function createTableSql(
-  table: TableRef,
-  columns: readonly { name: string; type: string }[],
-  primaryKey: readonly string[],
-): string {
-  const defs = columns.map((c) => `${quoteIdent(c.name)} ${c.type}`);
-  if (primaryKey.length > 0) defs.push(`PRIMARY KEY (${primaryKey.map(quoteIdent).join(", ")})`);
-  return `CREATE TABLE IF NOT EXISTS ${sqlName(table)} (${defs.join(", ")})`;
-}
 
 export function copyFromSql(table: TableRef, columns: readonly string[]): string {
   return `COPY ${sqlName(table)} (${columns.map(quoteIdent).join(", ")}) FROM STDIN`;
@@ -131,7 +108,7 @@ export function deleteSql(table: TableRef, keys: readonly TargetColumn[]): strin
 
 export function tokenTableSql(schema: string | undefined): string {
   return (
-    `CREATE TABLE IF NOT EXISTS ${qualifiedName(schema, TOKEN_TABLE)} ` +
+    `CREATE TABLE IF NOT EXISTS ${qualifiedName(schema, COMMIT_TOKEN_TABLE)} ` +
     "(scope text PRIMARY KEY, token text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())"
   );
 }

@@ -19,9 +19,11 @@ import { PostgresSourceConfig } from "./config.js";
 import { PostgresSource } from "./stream.js";
 
 export type { ConnectionConfig } from "faucet-common-postgres";
-export type { IncrementalSettings, PostgresSourceConfigInput } from "./config.js";
-export { incrementalSettings, PostgresSourceConfig } from "./config.js";
-export type { PostgresSourceOptions, ReadPlan } from "./stream.js";
+export type { IncrementalSettings, ReadPlan } from "faucet-common-sql";
+export { incrementalSettings } from "faucet-common-sql";
+export type { PostgresSourceConfigInput } from "./config.js";
+export { PostgresSourceConfig } from "./config.js";
+export type { PostgresSourceOptions } from "./stream.js";
 export { PostgresSource } from "./stream.js";
 
 /** The CLI registry entry: YAML `type: postgres` under `pipeline.source`. */

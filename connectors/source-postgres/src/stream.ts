@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import {
   jsonSchemaForType,
   LossyNumberError,
@@ -8,6 +7,15 @@ import {
   quoteIdent,
   splitQualifiedName,
 } from "faucet-common-postgres";
+import {
+  type IncrementalSettings,
+  incrementalQuery,
+  incrementalSettings,
+  PageAssembler,
+  type ReadPlan,
+  stateKeyFor,
+  trimQuery,
+} from "faucet-common-sql";
 import {
   type CheckReport,
   cancelledError,
@@ -27,24 +35,11 @@ import {
   type ValueObject,
 } from "faucet-core";
 import type { FieldDef, PoolClient } from "pg";
-import {
-  type IncrementalSettings,
-  incrementalSettings,
-  PostgresSourceConfig,
-  type PostgresSourceConfigInput,
-} from "./config.js";
+import { PostgresSourceConfig, type PostgresSourceConfigInput } from "./config.js";
 import { CellError, CopyTextDecoder } from "./copy-text.js";
 import { inlineParams } from "./placeholders.js";
 
 const CONNECTOR = "source-postgres";
-
-type Row = ValueObject;
-
-/** The SQL a read runs and the values bound to it. */
-export interface ReadPlan {
-  sql: string;
-  params: Value[];
-}
 
 /** Options of {@link PostgresSource} beyond its config. */
 export interface PostgresSourceOptions {
@@ -112,11 +107,11 @@ export class PostgresSource implements Source {
     if (this.config.state_key) return this.config.state_key;
     if (!this.#incremental) return undefined;
     const t = this.#pool.target;
-    const fingerprint = createHash("sha256")
-      .update(`${this.#baseQuery()}\0${this.#incremental.key}\0${JSON.stringify(this.config.params)}`)
-      .digest("hex")
-      .slice(0, 12);
-    return `postgres:${t.host}:${t.port}/${t.database}:${fingerprint}`;
+    return stateKeyFor(`postgres:${t.host}:${t.port}/${t.database}`, [
+      this.#baseQuery(),
+      this.#incremental.key,
+      JSON.stringify(this.config.params),
+    ]);
   }
 
   applyStartBookmark(bookmark: Value): void {
@@ -126,21 +121,17 @@ export class PostgresSource implements Source {
   /** The SQL the next read runs: the query wrapped with the bookmark filter and key order. */
   plan(): ReadPlan {
     const base = this.#baseQuery();
-    const params = [...(this.config.params as Value[])];
+    const params = this.config.params as Value[];
     const inc = this.#incremental;
-    if (!inc) return { sql: base, params };
-    const key = `src.${quoteIdent(inc.key)}`;
-    // The newline ends a trailing `--` comment in the user's query.
-    const wrap = (where: string) => `SELECT * FROM (${base}\n) AS src WHERE ${where} ORDER BY ${key}`;
-    if (this.#bookmark !== undefined) {
-      params.push(this.#bookmark);
-      return { sql: wrap(`${key} > $${params.length}`), params };
-    }
-    if (inc.start !== undefined) {
-      params.push(inc.start);
-      return { sql: wrap(`${key} >= $${params.length}`), params };
-    }
-    return { sql: wrap(`${key} IS NOT NULL`), params };
+    if (!inc) return { sql: base, params: [...params] };
+    return incrementalQuery({
+      base,
+      params,
+      quotedKey: quoteIdent(inc.key),
+      placeholder: (n) => `$${n}`,
+      bookmark: this.#bookmark,
+      start: inc.start,
+    });
   }
 
   async fetchWithContext(ctx: FetchContext): Promise<Value[]> {
@@ -169,27 +160,14 @@ export class PostgresSource implements Source {
         fields.map((f) => this.#pool.registry.parserFor(f.dataTypeID)),
       );
       const stream = client.query(copyTo(`COPY (${sql}\n) TO STDOUT`));
-      let page: Row[] = [];
+      const pages = new PageAssembler(pageSize, key);
       try {
         for await (const chunk of stream) {
-          const rows: Row[] = [];
+          const rows: ValueObject[] = [];
           decoder.push(chunk as Buffer, rows);
-          if (key === undefined) {
-            for (const row of rows) page.push(row);
-            while (pageSize > 0 && page.length >= pageSize) {
-              const full = page.length === pageSize ? page : page.slice(0, pageSize);
-              page = page.length === pageSize ? [] : page.slice(pageSize);
-              yield { records: full };
-            }
-          } else {
-            for (const row of rows) {
-              // A page never ends inside a run of equal keys: the next run reads `key > bookmark`.
-              if (pageSize > 0 && page.length >= pageSize && !sameKey(row[key] as Value, lastKey(page, key))) {
-                yield this.#bookmarked(page, key);
-                page = [];
-              }
-              page.push(row);
-            }
+          for (const row of rows) {
+            const page = pages.push(row);
+            if (page) yield this.#bookmarked(page);
           }
           if (abort?.aborted) throw cancelledError();
         }
@@ -209,19 +187,18 @@ export class PostgresSource implements Source {
         throw queryError(error, "source", CONNECTOR, "reading the query failed");
       }
       finished = true;
-      if (page.length > 0 || pageSize === 0) {
-        yield key === undefined || page.length === 0 ? { records: page } : this.#bookmarked(page, key);
-      }
+      const last = pages.finish();
+      if (last) yield this.#bookmarked(last);
     } finally {
       // A COPY abandoned half way leaves the connection mid-protocol: destroy it.
       client.release(!finished);
     }
   }
 
-  #bookmarked(page: Row[], key: string): StreamPage {
-    const bookmark = lastKey(page, key);
-    this.#bookmark = bookmark;
-    return { records: page, bookmark };
+  /** Remembers a page's bookmark: the next read resumes after it. */
+  #bookmarked(page: StreamPage): StreamPage {
+    if (page.bookmark !== undefined) this.#bookmark = page.bookmark;
+    return page;
   }
 
   /** The result's columns, read without running the query (`LIMIT 0`). */
@@ -311,18 +288,8 @@ export class PostgresSource implements Source {
       }
       return `SELECT * FROM ${qualifiedName(parts.schema, parts.table)}`;
     }
-    return (this.config.query as string).trim().replace(/;+\s*$/, "");
+    return trimQuery(this.config.query as string);
   }
-}
-
-function lastKey(page: Row[], key: string): Value {
-  return (page[page.length - 1] as Row)[key] as Value;
-}
-
-function sameKey(a: Value, b: Value): boolean {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function missingKey(key: string): FaucetError {
