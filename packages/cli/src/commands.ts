@@ -21,18 +21,21 @@ export interface CommandSpec {
 const common = {
   help: { type: "boolean", short: "h" },
   "log-level": { type: "string" },
+  "log-format": { type: "string" },
 } as const satisfies Record<string, OptionSpec>;
 
 export const COMMANDS: Record<string, CommandSpec> = {
   run: {
     summary: "Run a pipeline",
-    usage: "faucet run [config] [--dry-run] [--limit N] [--state-path DIR] [--output text|json]",
+    usage:
+      "faucet run [config] [--dry-run] [--limit N] [--state-path DIR] [--output text|json] [--log-level LEVEL] [--log-format auto|text|json] [--metrics-linger SECONDS]",
     options: {
       ...common,
       "dry-run": { type: "boolean" },
       limit: { type: "string" },
       "state-path": { type: "string" },
       output: { type: "string", short: "o" },
+      "metrics-linger": { type: "string" },
     },
     help: `Runs the pipeline in [config] (default: faucet.yaml, faucet.yml, faucet.json or faucet.config.ts
 in the working directory). A sibling .env file is read; the process environment wins.
@@ -43,9 +46,15 @@ Options:
   --state-path DIR     keep bookmarks as files in DIR (overrides pipeline.state)
   -o, --output FORMAT  text (default) or json: one JSON summary on stdout
   --log-level LEVEL    debug, info (default), warn or error; debug logs one line per page
+  --log-format FORMAT  auto (default: text on a terminal, else json), text, or json: one JSON
+                       object per line (pino), each with the run's run_id; logs go to stderr
+  --metrics-linger N   with observability.prometheus.listen set, keep serving /metrics N seconds
+                       after the run so a scrape sees the final counts (Ctrl-C ends it early)
 
 On a terminal a live status line shows records read and written, pages, rows/s, elapsed time
-and the current bookmark. Ctrl-C (SIGINT) or SIGTERM cancels gracefully: what was written is
+and the current bookmark. With observability.prometheus.listen in the config, /metrics is served
+there while the run lasts; an OpenTelemetry SDK registered with node --import gets its spans
+(docs/observability.md). Ctrl-C (SIGINT) or SIGTERM cancels gracefully: what was written is
 flushed, the bookmark saved, and faucet exits 130; a second signal exits at once.
 
 Exit codes: 0 success, 1 run failed, 2 config invalid, 130 cancelled.`,
