@@ -107,6 +107,7 @@ export async function buildPipeline(resolved: ResolvedPipeline, options: BuildOp
       logger: options.logger,
       ...(resolved.batchSize !== undefined ? { batchSize: resolved.batchSize } : {}),
       ...(resolved.prefetch !== undefined ? { prefetch: resolved.prefetch } : {}),
+      ...(resolved.leaseTtlMs !== undefined ? { lease: { ttlMs: resolved.leaseTtlMs } } : {}),
       ...(resolved.retry ? { retry: resolved.retry } : {}),
       ...(resolved.retryOn ? { retryOn: resolved.retryOn } : {}),
       ...(resolved.circuitBreaker ? { circuitBreaker: resolved.circuitBreaker } : {}),

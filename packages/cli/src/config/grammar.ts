@@ -109,6 +109,12 @@ export const ExecutionSpec = z
       .enum(["continue", "stop"])
       .optional()
       .describe("Accepted for Rust compatibility; a single pipeline always stops on its first failure."),
+    lease_ttl_secs: z
+      .number()
+      .min(1)
+      .max(86_400)
+      .optional()
+      .describe("Lease lifetime in seconds (default 30): a run that died frees its state key after at most this long."),
   })
   .describe("Execution controls.");
 

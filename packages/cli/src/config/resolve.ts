@@ -62,6 +62,8 @@ export interface ResolvedPipeline {
   retryOn?: RetryCategory[];
   circuitBreaker?: CircuitBreakerOptions;
   poison?: PoisonOptions;
+  /** `execution.lease_ttl_secs` in milliseconds. */
+  leaseTtlMs?: number;
   registry: Registry;
 }
 
@@ -149,6 +151,7 @@ export async function resolvePipeline(loaded: LoadedDocument, options: ResolveOp
     ...(p.schema ? { schemaDrift: p.schema.on_drift } : {}),
     ...(execution.batch_size !== undefined ? { batchSize: execution.batch_size } : {}),
     ...(execution.prefetch !== undefined ? { prefetch: execution.prefetch } : {}),
+    ...(execution.lease_ttl_secs !== undefined ? { leaseTtlMs: Math.round(execution.lease_ttl_secs * 1000) } : {}),
     ...(retry
       ? {
           retry: {
