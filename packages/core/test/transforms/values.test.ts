@@ -82,6 +82,51 @@ describe("json_parse and json_encode", () => {
     ]);
   });
 
+  test("the one-pass reader of simple documents gives exactly what JSON.parse gives, or leaves them to it", () => {
+    const same = [
+      '{"tier":"free","score":2.501,"tags":["beta","epsilon"]}',
+      ' { "a" : [ 1 , -0 , 0.5 , -12.25 , 1e5 , 2.5E-3 , true , false , null ] , "b" : {} , "c" : [] } ',
+      '{"a":1,"a":2,"10":3,"2":4}',
+      '{"constructor":1,"toString":"x","hasOwnProperty":[]}',
+      '"plain"',
+      "123456789012345",
+      "0.000000000000001",
+      '{"é":"😀","lone":"\ud800"}',
+      "[[[[[[[[[[1]]]]]]]]]]",
+    ];
+    for (const text of same) {
+      const value = parseJsonExact(text);
+      expect(value).toEqual(JSON.parse(text));
+      expect(JSON.stringify(value)).toBe(JSON.stringify(JSON.parse(text)));
+    }
+    expect(Object.is(parseJsonExact("-0"), -0)).toBe(true);
+    expect(Object.is(parseJsonExact("[-0.0]")[0 as never], -0)).toBe(true);
+    // Repeated keys reuse one string; a key that only starts like the last one is read anew.
+    expect(parseJsonExact('[{"tier":1},{"tiers":2},{"tier":3}]')).toEqual([{ tier: 1 }, { tiers: 2 }, { tier: 3 }]);
+    // Escapes, long numbers and invalid text go to the native parser and its errors.
+    expect(parseJsonExact('{"a":"\\n\\u00e9"}')).toEqual({ a: "\né" });
+    expect(parseJsonExact("1234567890123456789")).toBe("1234567890123456789");
+    for (const bad of [
+      "",
+      " ",
+      "01",
+      "1.",
+      ".5",
+      "-",
+      "+1",
+      "1e",
+      "[1,]",
+      '{"a":1,}',
+      '{"a" 1}',
+      "tru",
+      "nul",
+      '"a',
+      '"\u0001"',
+    ]) {
+      expect(() => parseJsonExact(bad), bad).toThrow(SyntaxError);
+    }
+  });
+
   test("on_error: keep (default), null, error, dlq", async () => {
     const bad = [{ p: "{oops" }];
     expect(await output({ type: "json_parse", config: { fields: ["p"] } }, bad)).toEqual(bad);
