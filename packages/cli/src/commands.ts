@@ -165,6 +165,72 @@ that builds, passes the conformance battery, and is ready for your I/O code.
 Options:
   -d, --dir DIR   parent directory (default: the working directory)`,
   },
+  dlq: {
+    summary: "Inspect or replay a dead-letter file",
+    usage:
+      "faucet dlq inspect <path> [--samples N] [--output text|json] | faucet dlq replay [config] [--from PATH] [--failed-dlq PATH] [--transforms auto|all|none] [--dry-run] [--output text|json]",
+    options: {
+      ...common,
+      samples: { type: "string" },
+      from: { type: "string" },
+      "failed-dlq": { type: "string" },
+      transforms: { type: "string" },
+      "dry-run": { type: "boolean" },
+      "state-path": { type: "string" },
+      output: { type: "string", short: "o" },
+    },
+    help: `faucet dlq inspect <path>
+  Summarizes a JSON Lines dead-letter file in one streamed pass: how many records, by reason, by
+  error kind and by pipeline, the first and last timestamps, a few samples, and every malformed
+  line by number.
+
+faucet dlq replay [config]
+  Sends the payload of every envelope in the pipeline's dead-letter file (pipeline.dlq.sink, a
+  jsonl sink, or --from) through the pipeline's sink again. Rows a transform rejected go through
+  the transforms first (--transforms auto). Rows that fail again are appended to a new file
+  (default <name>.replay-failed.jsonl beside it); the replayed file is never changed. Progress is
+  saved in the pipeline's state store, so an interrupted replay resumes and a second replay of the
+  same file re-sends nothing. Holds the pipeline's lease: refused while a run is active.
+
+Options:
+  --samples N               inspect: how many sample envelopes to show (default 5)
+  --from PATH               replay: the dead-letter file (default: pipeline.dlq.sink's path)
+  --failed-dlq PATH         replay: where rows that fail again go
+  --transforms MODE         replay: auto (default: only transform-rejected rows), all or none
+  --dry-run                 replay: read and transform, write nothing, save no progress
+  --state-path DIR          replay: keep progress as files in DIR (overrides pipeline.state)
+  -o, --output FORMAT       text (default) or json
+
+Exit codes: 0 done, 1 the replay failed (or a budget was exceeded), 2 invalid command or config,
+130 cancelled. Guide: docs/dlq.md.`,
+  },
+  state: {
+    summary: "Show, set, delete or list bookmarks",
+    usage: "faucet state get|set|delete|list [config] [json-value] [--key KEY] [--state-path DIR] [--output text|json]",
+    options: {
+      ...common,
+      key: { type: "string" },
+      "state-path": { type: "string" },
+      output: { type: "string", short: "o" },
+    },
+    help: `Reads and repairs the bookmarks in the pipeline's state store (pipeline.state):
+  faucet state get [config]             print the bookmark as JSON
+  faucet state set [config] <json>      replace it (<json> is a JSON value; - reads stdin)
+  faucet state delete [config]          remove it: the next run starts from the beginning
+  faucet state list [config]            every key in the store
+
+The key is the one \`faucet run\` uses for this pipeline (the source's own state key, else the
+pipeline name); --key picks another. set and delete hold the key's lease while they change it, so
+they fail with "already running" while a run holds it.
+
+Options:
+  --key KEY              the state key (default: the pipeline's own)
+  --state-path DIR       use a file store in DIR (overrides pipeline.state)
+  -o, --output FORMAT    text (default) or json
+
+Exit codes: 0 done, 1 the store failed or the key is held by a run, 2 invalid command or config.
+Guide: docs/state.md.`,
+  },
 };
 
 /** The text of `faucet --help`. */

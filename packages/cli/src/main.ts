@@ -17,6 +17,8 @@ const MODULES: Record<string, () => Promise<CommandModule>> = {
   doctor: () => import("./commands/doctor.js"),
   test: () => import("./commands/test.js"),
   new: () => import("./commands/new.js"),
+  dlq: () => import("./commands/dlq.js"),
+  state: () => import("./commands/state.js"),
 };
 
 /** Runs one command; resolves to its exit code. */
