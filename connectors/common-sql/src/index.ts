@@ -17,6 +17,7 @@
  * for (const s of packStatements(upserts.length, (i) => tuple(upserts[i]), { head: "INSERT INTO t VALUES ", maxBytes: 1 << 24, maxRows: 1000 }))
  *   await connection.query(s.sql);
  */
+export { transactionalSinkCapabilities } from "./capabilities.js";
 export type { PlannedColumn, PlannedColumnsOptions, SqlDialect } from "./column-types.js";
 export { COLUMN_TYPES, columnTypeFor, createTableSql, KEY_COLUMN_TYPES, plannedColumns } from "./column-types.js";
 export { COMMIT_TOKEN_TABLE, isReplayedToken } from "./commit-token.js";

@@ -20,8 +20,10 @@ import {
   refineIncremental,
   refineWriteSpec,
   rowsPerStatement,
+  transactionalSinkCapabilities,
   WRITE_MODES,
   writeSpecFields,
+  writeSpecRefinement,
 } from "faucet-common-sql";
 import { parseConfig, z } from "faucet-core";
 import { describe, expect, test } from "vitest";
@@ -266,5 +268,66 @@ describe("values", () => {
       path: "/etc/faucet/out/a.duckdb",
       memory: false,
     });
+  });
+});
+
+describe("options other dialects need", () => {
+  test("planKeyedWrites: onRowError sets failing records aside, stripMarker drops the marker, null keys say so", () => {
+    const failed: RowError[] = [];
+    const plan = planKeyedWrites([{ id: 1, op: "u", v: "a" }, "x", { v: 2 }, { id: null }, { id: 2, op: "d" }], {
+      mode: "upsert",
+      key: ["id"],
+      marker: { field: "op", values: ["d"] },
+      stripMarker: true,
+      onRowError: (error) => failed.push(error),
+    });
+    expect(plan).toEqual({
+      upserts: [{ id: 1, v: "a" }],
+      upsertIndex: [0],
+      deletes: [{ id: 2, op: "d" }],
+      deleteIndex: [4],
+    });
+    expect(failed.map((e) => [e.index, e.column, e.message])).toEqual([
+      [1, undefined, "record 1 is a string, not an object"],
+      [2, "id", 'record 2 has no value for key column "id"'],
+      [3, "id", 'record 3 has a null value for key column "id"'],
+    ]);
+    // keyText decides identity: as JSON, 1 and "1" are two keys.
+    const asJson = planKeyedWrites([{ id: 1 }, { id: "1" }], {
+      mode: "delete",
+      key: ["id"],
+      keyText: (_column, value) => JSON.stringify(value),
+    });
+    expect(asJson.deleteIndex).toEqual([0, 1]);
+  });
+
+  test("writeSpecRefinement rewords its checks; transactional sinks' capabilities follow the write spec", () => {
+    const Sink = z
+      .strictObject({ column_mapping: columnMappingField("json"), ...writeSpecFields(["append", "upsert"]) })
+      .superRefine(writeSpecRefinement({ keyRequired: (mode) => `${mode} wants a key` }));
+    expect(() => parseConfig(Sink, { column_mapping: "auto_map", write_mode: "upsert" })).toThrow(/upsert wants a key/);
+    expect(() => parseConfig(Sink, { write_mode: "upsert", key: "id" })).toThrow(/needs column_mapping: auto_map/);
+    expect(transactionalSinkCapabilities({ write_mode: "upsert", key: ["id"] }, undefined)).toEqual({
+      writeModes: ["append", "upsert", "delete", "overwrite"],
+      replaySafeWrites: true,
+      atomicWatermark: true,
+      dedupsByKey: true,
+      schemaEvolution: true,
+      atomicBatches: true,
+    });
+    expect(transactionalSinkCapabilities({ write_mode: "overwrite", key: [] }, "data")).toMatchObject({
+      replaySafeWrites: false,
+      atomicWatermark: false,
+      schemaEvolution: false,
+    });
+  });
+
+  test("databaseLocation: schemes in any case and a dropped query string, when asked", () => {
+    const sqlite = (url: string) =>
+      databaseLocation(url, ["sqlite", "file"], "/base", { ignoreCase: true, dropQuery: true });
+    expect(sqlite("SQLite:app.db?mode=rwc")).toEqual({ path: "/base/app.db", memory: false });
+    expect(sqlite("sqlite:file:///abs/x.db")).toEqual({ path: "/abs/x.db", memory: false });
+    expect(sqlite("sqlite::memory:?cache=shared")).toEqual({ path: ":memory:", memory: true });
+    expect(databaseLocation("DUCKDB:a?b", ["duckdb"], "/base")).toEqual({ path: "/base/DUCKDB:a?b", memory: false });
   });
 });

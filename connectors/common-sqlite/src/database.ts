@@ -1,5 +1,6 @@
 import { mkdir, stat } from "node:fs/promises";
-import { dirname, isAbsolute, resolve } from "node:path";
+import { dirname } from "node:path";
+import { type DatabaseLocation, databaseLocation } from "faucet-common-sql";
 import { FaucetError } from "faucet-core";
 import Libsql from "libsql";
 import { sqliteError } from "./errors.js";
@@ -7,31 +8,16 @@ import { sqliteError } from "./errors.js";
 /** A libsql (better-sqlite3 compatible) connection. */
 export type Database = InstanceType<typeof Libsql>;
 
-/** A database named by a `database_url`. */
-export interface DatabaseLocation {
-  /** An absolute file path, or `:memory:`. */
-  path: string;
-  memory: boolean;
-}
-
 /**
  * Where a `database_url` points: a plain path, `sqlite:path`, `sqlite://path`,
- * `sqlite:///abs/path`, `file:path`, or `:memory:` / `sqlite::memory:`. A query string
- * (`?mode=rwc`) is ignored. Relative paths resolve against `baseDir`.
+ * `sqlite:///abs/path`, `file:path`, or `:memory:` / `sqlite::memory:` (prefixes in any case). A
+ * query string (`?mode=rwc`) is ignored. Relative paths resolve against `baseDir`.
  *
  * @example
  * parseDatabaseUrl("sqlite:./data/app.db", "/etc/faucet"); // { path: "/etc/faucet/data/app.db", memory: false }
  */
 export function parseDatabaseUrl(url: string, baseDir?: string): DatabaseLocation {
-  let path = url.trim();
-  for (const prefix of ["sqlite:", "file:"]) {
-    if (path.toLowerCase().startsWith(prefix)) path = path.slice(prefix.length);
-  }
-  if (path.startsWith("//")) path = path.slice(2);
-  const query = path.indexOf("?");
-  if (query !== -1) path = path.slice(0, query);
-  if (path === ":memory:" || path === "") return { path: ":memory:", memory: true };
-  return { path: isAbsolute(path) ? path : resolve(baseDir ?? process.cwd(), path), memory: false };
+  return databaseLocation(url, ["sqlite", "file"], baseDir, { ignoreCase: true, dropQuery: true });
 }
 
 /** Options of {@link openDatabase}. */

@@ -16,8 +16,10 @@
  *
  * @packageDocumentation
  */
-export type { Database, DatabaseLocation, OpenOptions } from "./database.js";
+export type { DatabaseLocation } from "faucet-common-sql";
+export type { Database, OpenOptions } from "./database.js";
 export { checkpoint, openDatabase, parseDatabaseUrl, quoteIdentifier } from "./database.js";
 export type { SqliteErrorContext } from "./errors.js";
 export { isBusy, sqliteError } from "./errors.js";
-export { fromSqlite, toSqlite } from "./values.js";
+export type { SqliteParameter } from "./values.js";
+export { fromSqlite, MAX_VARIABLES, needsIntegerBinding, toSqlite } from "./values.js";

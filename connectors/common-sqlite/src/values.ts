@@ -1,5 +1,8 @@
 import type { Value } from "faucet-core";
 
+/** SQLite's limit on `?` parameters per statement (SQLITE_MAX_VARIABLE_NUMBER since 3.32). */
+export const MAX_VARIABLES = 32766;
+
 /** What SQLite can bind: numbers, strings, bigints, byte arrays and null. */
 export type SqliteParameter = number | string | bigint | Uint8Array | null;
 
@@ -54,4 +57,19 @@ export function fromSqlite(value: unknown): Value {
     default:
       return null;
   }
+}
+
+/**
+ * Whether integers bound to a column of this declared type must be bound as INTEGER rather than
+ * REAL to keep their text form (`3`, not `3.0`): true for TEXT and untyped (BLOB) affinity.
+ *
+ * @example
+ * needsIntegerBinding("TEXT"); // true
+ */
+export function needsIntegerBinding(declaredType: string): boolean {
+  const t = declaredType.toUpperCase();
+  if (t.includes("INT")) return false;
+  if (t.includes("CHAR") || t.includes("CLOB") || t.includes("TEXT")) return true;
+  if (t === "" || t.includes("BLOB")) return true;
+  return false;
 }

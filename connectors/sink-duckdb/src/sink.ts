@@ -100,6 +100,8 @@ export class DuckdbSink implements Sink {
       atomicWatermark: true,
       dedupsByKey: false,
       schemaEvolution: this.#json === undefined,
+      // The appender flushes into the page's transaction: a writeBatch that fails is rolled back whole.
+      atomicBatches: true,
     };
   }
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { testSink } from "faucet-conformance";
-import { FaucetError, FileStateStore, fetchAll, Pipeline, type Value } from "faucet-core";
+import { FaucetError, FileStateStore, fetchAll, Pipeline, silentLogger, type Value } from "faucet-core";
 import { DuckdbSink, type DuckdbSinkConfigInput, definition } from "faucet-sink-duckdb";
 import { DuckdbSource } from "faucet-source-duckdb";
 import { afterAll, beforeEach, describe, expect, test } from "vitest";
@@ -203,6 +203,27 @@ describe("own cases", () => {
     }
     expect(await sink.writeBatch([{ id: 7 }])).toBe(1);
     await sink.close();
+  });
+
+  test("atomicBatches: a page with one bad row fails and leaves the table as it was", async () => {
+    await query("CREATE TABLE atomic (id BIGINT, n INTEGER NOT NULL); INSERT INTO atomic VALUES (0, 0)");
+    // Far past the first appender flushes (batch_size 100): the rows before it reach DuckDB.
+    const page: Value[] = Array.from({ length: 2000 }, (_, i) => ({ id: i + 1, n: i === 1500 ? 3_000_000_000 : i }));
+    const sink = new DuckdbSink({ database: file, table_name: "atomic", column_mapping: "auto_map", batch_size: 100 });
+    expect(sink.capabilities().atomicBatches).toBe(true);
+    await expect(sink.writeBatch(page)).rejects.toThrow(/record 1500/);
+    expect(await query("SELECT id, n FROM atomic")).toEqual([{ id: "0", n: 0 }]);
+    // What the claim buys: the pipeline's poison policy splits the page until the bad row is alone.
+    const source = { fetchWithContext: async () => page };
+    const result = await new Pipeline(source, sink, {
+      poison: { maxRowAttempts: 1, action: "drop" },
+      logger: silentLogger,
+    }).run();
+    await sink.close();
+    expect(result).toMatchObject({ recordsWritten: 1999, dropped: 1 });
+    expect(await query("SELECT count(*) AS n, count(*) FILTER (WHERE id = 1501) AS bad FROM atomic")).toEqual([
+      { n: "2000", bad: "0" },
+    ]);
   });
 
   test("exactly-once: the page and its commit token commit together; a replay writes nothing; a run resumes from the token", async () => {

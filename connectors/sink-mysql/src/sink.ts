@@ -20,6 +20,7 @@ import {
   plannedColumns,
   RowError,
   rowFailure,
+  transactionalSinkCapabilities,
 } from "faucet-common-sql";
 import {
   type CheckReport,
@@ -126,16 +127,7 @@ export class MysqlSink implements Sink {
   }
 
   capabilities(): SinkCapabilities {
-    const mode = this.config.write_mode;
-    return {
-      writeModes: ["append", "upsert", "delete", "overwrite"],
-      replaySafeWrites: mode === "upsert" || mode === "delete",
-      // An overwrite's rows live in a staging table until the end: a token committed beside them
-      // would outlive them if the run died, so overwrite never claims the watermark.
-      atomicWatermark: mode !== "overwrite",
-      dedupsByKey: mode === "upsert" && this.config.key.length > 0,
-      schemaEvolution: this.#json === undefined,
-    };
+    return transactionalSinkCapabilities(this.config, this.#json);
   }
 
   async writeBatch(records: readonly Value[]): Promise<number> {

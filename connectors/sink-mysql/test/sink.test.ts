@@ -1,5 +1,5 @@
 import { describeWithService, testSink } from "faucet-conformance";
-import { FaucetError, Pipeline, type Source, type Value } from "faucet-core";
+import { FaucetError, Pipeline, type Source, silentLogger, type Value } from "faucet-core";
 import { definition, MysqlSink, type MysqlSinkConfigInput } from "faucet-sink-mysql";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { ADMIN_URL, freshDatabase, sql } from "./helpers.js";
@@ -321,6 +321,36 @@ await describeWithService({ name: "MariaDB", port: 3306 }, "sink-mysql", () => {
         { id: 99, pad: "y".repeat(packet) },
       ]).catch((e: unknown) => e);
       expect(String(huge)).toMatch(/record 0 needs a \d+-byte statement, more than the server accepts/);
+    });
+
+    test("atomicBatches: a page with one bad row fails and leaves the table as it was (append, upsert)", async () => {
+      await sql(url, "CREATE TABLE atomic (id BIGINT PRIMARY KEY, n INT NOT NULL) ENGINE=InnoDB");
+      await write({ table_name: "atomic", column_mapping: "auto_map" }, [{ id: 0, n: 0 }]);
+      // Far past the first statements (batch_size 100): the rows before it reach the server.
+      const page: Value[] = Array.from({ length: 2000 }, (_, i) => ({ id: i + 1, n: i === 1500 ? 3_000_000_000 : i }));
+      for (const config of [{}, { write_mode: "upsert", key: ["id"] }] as const) {
+        const sink = new MysqlSink({
+          connection_url: url,
+          table_name: "atomic",
+          column_mapping: "auto_map",
+          batch_size: 100,
+          ...config,
+        });
+        expect(sink.capabilities().atomicBatches).toBe(true);
+        await expect(sink.writeBatch(page)).rejects.toThrow(/record 1500/);
+        await sink.close();
+        expect(await rows("atomic")).toEqual([{ id: "0", n: 0 }]);
+      }
+      // What the claim buys: the pipeline's poison policy splits the page until the bad row is alone.
+      const sink = new MysqlSink({ connection_url: url, table_name: "atomic", column_mapping: "auto_map" });
+      const result = await new Pipeline(pagesSource([page]), sink, {
+        poison: { maxRowAttempts: 1, action: "drop" },
+        logger: silentLogger,
+      }).run();
+      await sink.close();
+      expect(result).toMatchObject({ recordsWritten: 1999, dropped: 1 });
+      expect(await count("atomic")).toBe(2000);
+      expect(await sql(url, "SELECT id FROM atomic WHERE id = 1501")).toEqual([]);
     });
 
     test("exactly-once: a page and its commit token commit together; a replayed token writes nothing", async () => {

@@ -12,6 +12,7 @@ import {
   RowError,
   rowFailure,
   rowsPerStatement,
+  transactionalSinkCapabilities,
 } from "faucet-common-sql";
 import {
   type CheckReport,
@@ -126,16 +127,7 @@ export class PostgresSink implements Sink {
   }
 
   capabilities(): SinkCapabilities {
-    const mode = this.config.write_mode;
-    return {
-      writeModes: ["append", "upsert", "delete", "overwrite"],
-      replaySafeWrites: mode === "upsert" || mode === "delete",
-      // An overwrite's rows live in a staging table until the end: a token committed beside them
-      // would outlive them if the run died, so overwrite never claims the watermark.
-      atomicWatermark: mode !== "overwrite",
-      dedupsByKey: mode === "upsert" && this.config.key.length > 0,
-      schemaEvolution: this.#jsonb === undefined,
-    };
+    return transactionalSinkCapabilities(this.config, this.#jsonb);
   }
 
   async writeBatch(records: readonly Value[]): Promise<number> {

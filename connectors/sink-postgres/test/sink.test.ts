@@ -1,5 +1,5 @@
 import { describeWithService, testSink } from "faucet-conformance";
-import { FaucetError, Pipeline, type Source, type Value } from "faucet-core";
+import { FaucetError, Pipeline, type Source, silentLogger, type Value } from "faucet-core";
 import { definition, PostgresSink, type PostgresSinkConfigInput } from "faucet-sink-postgres";
 import { afterAll, beforeEach, describe, expect, test } from "vitest";
 import { ADMIN_URL, sql } from "./helpers.js";
@@ -404,6 +404,39 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "sink-postgres", (
       const schema = await evolving.currentSchema();
       expect(schema?.columns.find((c) => c.name === "id")).toEqual({ name: "id", type: "integer", nullable: true });
       await evolving.close();
+    });
+
+    test("atomicBatches: a page with one bad row fails and leaves the table as it was (COPY, unnest, VALUES, upsert)", async () => {
+      await sql(url, `CREATE TABLE ${q("atomic")} (id bigint PRIMARY KEY, n int NOT NULL)`);
+      await write({ table_name: "atomic", column_mapping: "auto_map" }, [{ id: 0, n: 0 }]);
+      // Far past the first COPY chunk and the first INSERT statements: the rows before it reach the server.
+      const page: Value[] = Array.from({ length: 5000 }, (_, i) => ({ id: i + 1, n: i === 4500 ? 3_000_000_000 : i }));
+      const configs: [PostgresSinkConfigInput, "unnest" | "values"][] = [
+        [{ write_method: "copy" }, "unnest"],
+        [{ write_method: "insert", batch_size: 100 }, "unnest"],
+        [{ write_method: "insert", batch_size: 100 }, "values"],
+        [{ write_mode: "upsert", key: ["id"], batch_size: 100 }, "unnest"],
+      ];
+      for (const [config, insertStyle] of configs) {
+        const sink = new PostgresSink(
+          { ...base, table_name: "atomic", column_mapping: "auto_map", ...config },
+          { insertStyle },
+        );
+        expect(sink.capabilities().atomicBatches).toBe(true);
+        await expect(sink.writeBatch(page)).rejects.toThrow(/record 4500/);
+        await sink.close();
+        expect(await rows("atomic")).toEqual([{ id: "0", n: 0 }]);
+      }
+      // What the claim buys: the pipeline's poison policy splits the page until the bad row is alone.
+      const sink = new PostgresSink({ ...base, table_name: "atomic", column_mapping: "auto_map" });
+      const result = await new Pipeline(pagesSource([page]), sink, {
+        poison: { maxRowAttempts: 1, action: "drop" },
+        logger: silentLogger,
+      }).run();
+      await sink.close();
+      expect(result).toMatchObject({ recordsWritten: 4999, dropped: 1 });
+      expect(await count("atomic")).toBe(5000);
+      expect((await sql(url, `SELECT count(*)::int AS n FROM ${q("atomic")} WHERE id = 4501`)).rows[0].n).toBe(0);
     });
 
     test("exactly-once: a page and its token commit together; a replayed token writes nothing", async () => {

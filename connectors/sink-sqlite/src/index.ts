@@ -17,10 +17,9 @@ import { defineSink } from "faucet-core";
 import { SqliteSinkConfig } from "./config.js";
 import { SqliteSink } from "./sink.js";
 
+export { MAX_VARIABLES } from "faucet-common-sqlite";
 export type { ColumnMapping, SqliteSinkInput } from "./config.js";
-export { jsonColumnOf, SqliteSinkConfig } from "./config.js";
-export type { KeyedSpec, WritePlan } from "./plan.js";
-export { MAX_VARIABLES, planWrites } from "./plan.js";
+export { jsonColumn, SqliteSinkConfig } from "./config.js";
 export type { SqliteSinkOptions } from "./sink.js";
 export { SqliteSink } from "./sink.js";
 

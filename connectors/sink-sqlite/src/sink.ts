@@ -1,6 +1,17 @@
 import {
+  COLUMN_TYPES,
+  COMMIT_TOKEN_TABLE,
+  createTableSql,
+  planKeyedWrites,
+  plannedColumns,
+  type RowError,
+  rowsPerStatement,
+} from "faucet-common-sql";
+import {
   checkpoint,
   type Database,
+  MAX_VARIABLES,
+  needsIntegerBinding,
   openDatabase,
   parseDatabaseUrl,
   quoteIdentifier,
@@ -10,7 +21,6 @@ import {
 import {
   type CheckReport,
   FaucetError,
-  inferColumns,
   isValueObject,
   type JsonSchema,
   type PartialWriteResult,
@@ -25,11 +35,9 @@ import {
   type Value,
   type ValueObject,
 } from "faucet-core";
-import { jsonColumnOf, SqliteSinkConfig, type SqliteSinkInput } from "./config.js";
-import { needsIntegerBinding, planWrites, rowsPerStatement, sqliteType } from "./plan.js";
+import { jsonColumn, SqliteSinkConfig, type SqliteSinkInput } from "./config.js";
 
 const CONNECTOR = "sink-sqlite";
-const TOKENS = "_faucet_commit_token";
 
 type Statement = ReturnType<Database["prepare"]>;
 
@@ -98,6 +106,8 @@ export class SqliteSink implements Sink {
       atomicWatermark: true,
       dedupsByKey: keyed,
       schemaEvolution: auto,
+      // One BEGIN IMMEDIATE … COMMIT per page: a writeBatch that fails is rolled back whole.
+      atomicBatches: true,
     };
   }
 
@@ -116,9 +126,12 @@ export class SqliteSink implements Sink {
   async lastCommittedToken(scope: string): Promise<string | undefined> {
     const db = await this.#database();
     return this.#run("read the commit token", () => {
-      const exists = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").raw(true).get(TOKENS);
+      const exists = db
+        .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?")
+        .raw(true)
+        .get(COMMIT_TOKEN_TABLE);
       if (!exists) return undefined;
-      const row = db.prepare(`SELECT token FROM ${TOKENS} WHERE scope = ?`).raw(true).get(scope) as
+      const row = db.prepare(`SELECT token FROM ${COMMIT_TOKEN_TABLE} WHERE scope = ?`).raw(true).get(scope) as
         | [string]
         | undefined;
       return row?.[0];
@@ -152,7 +165,9 @@ export class SqliteSink implements Sink {
     if (fresh.length === 0) return;
     this.#run("add columns", () => {
       for (const column of fresh)
-        db.exec(`ALTER TABLE ${this.#table} ADD COLUMN ${quoteIdentifier(column.name)} ${sqliteType(column.type)}`);
+        db.exec(
+          `ALTER TABLE ${this.#table} ADD COLUMN ${quoteIdentifier(column.name)} ${COLUMN_TYPES.sqlite[column.type]}`,
+        );
     });
     this.#columns = undefined;
     this.#statements.clear();
@@ -216,17 +231,20 @@ export class SqliteSink implements Sink {
         }
       }
     } else {
-      const plan = planWrites(records, {
+      const key = this.config.key;
+      const plan = planKeyedWrites(records, {
         mode: this.config.write_mode,
-        key: this.config.key,
+        key,
         marker: this.config.delete_marker,
-        connector: CONNECTOR,
+        // Keys compare by their JSON (1 and "1" are two keys), as SQLite's untyped columns keep them.
+        keyText: (_column, value) => JSON.stringify(value),
+        stripMarker: true,
+        onRowError: (error) => failures.push({ index: error.index, error: keyError(error, key) }),
       });
       rows = plan.upserts;
       rowIndex = plan.upsertIndex;
-      deletes = plan.deletes;
+      deletes = plan.deletes.map((record) => key.map((column) => record[column] as Value));
       deleteIndex = plan.deleteIndex;
-      failures.push(...plan.failed);
     }
     if (failures.length > 0 && !partial) throw pageError(failures, records.length);
     // A page with nothing to write (an exactly-once page of only a bookmark) needs no table.
@@ -259,7 +277,7 @@ export class SqliteSink implements Sink {
       this.#columns = undefined;
       columns = this.#loadColumns(db) as Map<string, Column>;
     }
-    const json = jsonColumnOf(this.config.column_mapping);
+    const json = jsonColumn(this.config);
     if (json !== undefined && !columns.has(json)) {
       throw new FaucetError(
         "sink",
@@ -274,12 +292,10 @@ export class SqliteSink implements Sink {
   }
 
   #createTableSql(rows: ValueObject[]): string {
-    const json = jsonColumnOf(this.config.column_mapping);
-    if (json !== undefined) return `CREATE TABLE IF NOT EXISTS ${this.#table} (${quoteIdentifier(json)} TEXT)`;
-    const inferred = inferColumns(rows);
-    const names = new Set(inferred.map((c) => c.name));
-    for (const key of this.config.key) if (!names.has(key)) inferred.push({ name: key, type: "string" });
-    if (inferred.length === 0) {
+    const json = jsonColumn(this.config);
+    const key = json === undefined ? this.config.key : [];
+    const columns = plannedColumns(rows, { dialect: "sqlite", jsonColumn: json, key });
+    if (columns.length === 0) {
       throw new FaucetError(
         "sink",
         `cannot create table ${this.config.table_name}: the first page has no keys to make columns of`,
@@ -289,10 +305,8 @@ export class SqliteSink implements Sink {
         },
       );
     }
-    const defs = inferred.map((c) => `${quoteIdentifier(c.name)} ${sqliteType(c.type)}`);
     // A key makes a PRIMARY KEY (upsert and delete need one; with append it guards against duplicates).
-    if (this.config.key.length > 0) defs.push(`PRIMARY KEY (${this.config.key.map(quoteIdentifier).join(", ")})`);
-    return `CREATE TABLE IF NOT EXISTS ${this.#table} (${defs.join(", ")})`;
+    return createTableSql(this.#table, columns, key, quoteIdentifier);
   }
 
   /** The table's columns (cached), or null when it does not exist. Checks upsert's key constraint. */
@@ -382,7 +396,7 @@ export class SqliteSink implements Sink {
     }
     const names = columns.map((c) => c.name);
     const bigints = columns.map((c) => c.integerBinding);
-    const per = rowsPerStatement(columns.length, this.config.batch_size);
+    const per = rowsPerStatement(columns.length, MAX_VARIABLES, this.config.batch_size);
     const conflict = this.#conflictClause(names);
     const bind = (chunk: ValueObject[]): unknown[] => {
       const params: unknown[] = new Array(chunk.length * names.length);
@@ -398,12 +412,12 @@ export class SqliteSink implements Sink {
 
   #insertJson(db: Database, rows: Value[], failures: RowFailure[] | undefined): void {
     if (rows.length === 0) return;
-    const column = quoteIdentifier(jsonColumnOf(this.config.column_mapping) as string);
+    const column = quoteIdentifier(jsonColumn(this.config) as string);
     const sql = (n: number) => `INSERT INTO ${this.#table} (${column}) VALUES ${tuples(n, 1)}`;
     this.#chunks(
       db,
       rows,
-      rowsPerStatement(1, this.config.batch_size),
+      rowsPerStatement(1, MAX_VARIABLES, this.config.batch_size),
       sql,
       (chunk) => chunk.map((r) => JSON.stringify(r) ?? null),
       undefined,
@@ -421,7 +435,15 @@ export class SqliteSink implements Sink {
         ? `DELETE FROM ${this.#table} WHERE ${target} IN (${new Array(n).fill("?").join(", ")})`
         : `DELETE FROM ${this.#table} WHERE ${target} IN (VALUES ${tuples(n, key.length)})`;
     const bind = (chunk: Value[][]) => chunk.flatMap((tuple) => tuple.map((v, i) => toSqlite(v, bigints[i])));
-    this.#chunks(db, keys, rowsPerStatement(key.length, this.config.batch_size), sql, bind, index, failures);
+    this.#chunks(
+      db,
+      keys,
+      rowsPerStatement(key.length, MAX_VARIABLES, this.config.batch_size),
+      sql,
+      bind,
+      index,
+      failures,
+    );
   }
 
   /**
@@ -485,10 +507,10 @@ export class SqliteSink implements Sink {
   }
 
   #saveToken(db: Database, scope: string, token: string): void {
-    db.exec(`CREATE TABLE IF NOT EXISTS ${TOKENS} (scope TEXT PRIMARY KEY, token TEXT NOT NULL)`);
+    db.exec(`CREATE TABLE IF NOT EXISTS ${COMMIT_TOKEN_TABLE} (scope TEXT PRIMARY KEY, token TEXT NOT NULL)`);
     this.#statement(
       db,
-      `INSERT INTO ${TOKENS} (scope, token) VALUES (?, ?) ON CONFLICT (scope) DO UPDATE SET token = excluded.token`,
+      `INSERT INTO ${COMMIT_TOKEN_TABLE} (scope, token) VALUES (?, ?) ON CONFLICT (scope) DO UPDATE SET token = excluded.token`,
     ).run([scope, token]);
   }
 
@@ -546,6 +568,15 @@ function tuples(rows: number, width: number): string {
 function isFatal(error: unknown): boolean {
   const code = String((error as { code?: unknown })?.code ?? "");
   return /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CORRUPT|NOTADB|READONLY|NOMEM|INTERRUPT)/.test(code);
+}
+
+/** A record whose key cannot be read, as the failure of that record. */
+function keyError(error: RowError, key: readonly string[]): FaucetError {
+  return new FaucetError("sink", error.message, {
+    cause: error,
+    connector: CONNECTOR,
+    hint: `every record needs a non-null value for each key column (${key.join(", ")}); configure a dlq to set such records aside`,
+  });
 }
 
 function notObject(index: number, record: Value | undefined): FaucetError {

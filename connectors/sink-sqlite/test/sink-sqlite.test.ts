@@ -258,6 +258,7 @@ describe("write modes", () => {
       atomicWatermark: true,
       dedupsByKey: false,
       schemaEvolution: false,
+      atomicBatches: true,
     });
     const upsert = new SqliteSink({
       database_url: ":memory:",
@@ -272,6 +273,7 @@ describe("write modes", () => {
       atomicWatermark: true,
       dedupsByKey: true,
       schemaEvolution: true,
+      atomicBatches: true,
     });
   });
 
@@ -456,6 +458,27 @@ describe("bad input is a clear FaucetError", () => {
     expect(outcome.failures.map((f) => f.index)).toEqual([1]);
     await sink.close();
     expect(query(path, "SELECT * FROM t")).toEqual([{ id: 1, v: "ok" }]);
+  });
+
+  test("atomicBatches: a page with one bad row fails and leaves the table as it was (append, upsert)", async () => {
+    const path = join(dir, "atomic.db");
+    query(path, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)");
+    query(path, "INSERT INTO t VALUES (0, 'before')");
+    // Far past the first statements (batch_size 100): the rows before it reach SQLite.
+    const page: Value[] = Array.from({ length: 2000 }, (_, i) => ({ id: i + 1, v: i === 1500 ? null : `v${i}` }));
+    for (const config of [{}, { write_mode: "upsert", key: ["id"] }] as const) {
+      const sink = new SqliteSink({
+        database_url: path,
+        table_name: "t",
+        column_mapping: "auto_map",
+        batch_size: 100,
+        ...config,
+      });
+      expect(sink.capabilities().atomicBatches).toBe(true);
+      expect((await failure(sink.writeBatch(page))).message).toContain("NOT NULL constraint failed: t.v");
+      await sink.close();
+      expect(query(path, "SELECT * FROM t")).toEqual([{ id: 0, v: "before" }]);
+    }
   });
 
   test("relative database paths resolve against the config file's directory", async () => {
