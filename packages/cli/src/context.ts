@@ -3,7 +3,7 @@ import { FaucetError, type Logger } from "faucet-core";
 import type { Invocation } from "./bin.js";
 import { findConfigFile, loadDocument } from "./config/load.js";
 import { type ResolvedPipeline, resolvePipeline } from "./config/resolve.js";
-import { createLogger, parseLevel } from "./output.js";
+import { createLogger, type LogLevel, parseFormat, parseLevel } from "./observability/logger.js";
 
 /** `--output text|json`. */
 export function outputFormat(invocation: Invocation): "text" | "json" {
@@ -27,10 +27,18 @@ export function integerOption(invocation: Invocation, name: string, fallback?: n
   return value;
 }
 
-/** The logger for `--log-level` (or FAUCET_LOG). */
-export function loggerFor(invocation: Invocation): Logger {
+/**
+ * The logger for `--log-level` (or FAUCET_LOG, else `defaultLevel`) and `--log-format` (or
+ * FAUCET_LOG_FORMAT); `runId` is added to every line.
+ */
+export function loggerFor(invocation: Invocation, options: { runId?: string; defaultLevel?: LogLevel } = {}): Logger {
   const level = (invocation.values["log-level"] as string | undefined) ?? process.env.FAUCET_LOG;
-  return createLogger(parseLevel(level));
+  const format = (invocation.values["log-format"] as string | undefined) ?? process.env.FAUCET_LOG_FORMAT;
+  return createLogger({
+    level: level === undefined && options.defaultLevel ? options.defaultLevel : parseLevel(level),
+    format: parseFormat(format),
+    ...(options.runId ? { runId: options.runId } : {}),
+  });
 }
 
 /** Loads and resolves the config named by the first positional (or found in the cwd). */

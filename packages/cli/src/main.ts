@@ -28,9 +28,7 @@ export async function runCommand(invocation: Invocation): Promise<number> {
   try {
     return await (await load()).default(invocation);
   } catch (error) {
-    const { describeError, err, errorJson, exitCodeOf, out } = await import("./output.js");
-    if (invocation.values.output === "json") out(`${JSON.stringify({ status: "failed", error: errorJson(error) })}\n`);
-    err(`${describeError(error)}\n`);
-    return exitCodeOf(error);
+    const { reportFailure } = await import("./output.js");
+    return reportFailure(error, invocation.values.output === "json");
   }
 }

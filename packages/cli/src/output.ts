@@ -1,8 +1,9 @@
 /**
  * Everything the CLI prints goes through here, so registered secrets are redacted from every
- * line, and every failure becomes one clear line and an exit code.
+ * line, and every failure becomes one clear line and an exit code. Log lines are formatted by
+ * observability/logger.ts and written with `err`.
  */
-import { FaucetError, type LogFields, type Logger, redactSecrets } from "faucet-core";
+import { FaucetError, redactSecrets } from "faucet-core";
 
 /** Exit codes, documented in docs/cli.md. */
 export const EXIT = { ok: 0, failed: 1, config: 2, cancelled: 130 } as const;
@@ -38,50 +39,11 @@ export function errorJson(error: unknown): Record<string, unknown> {
   return { kind: "custom", message: redactSecrets(describeError(error)) };
 }
 
-/** Log levels, lowest first. */
-const LEVELS = ["debug", "info", "warn", "error"] as const;
-export type LogLevel = (typeof LEVELS)[number];
-
-/** Parses `--log-level` / FAUCET_LOG. */
-export function parseLevel(value: string | undefined): LogLevel {
-  const v = (value ?? "info").toLowerCase();
-  if ((LEVELS as readonly string[]).includes(v)) return v as LogLevel;
-  throw new FaucetError("config", `unknown log level ${JSON.stringify(value)}`, {
-    hint: `use one of ${LEVELS.join(", ")}`,
-  });
-}
-
-/**
- * A logger to stderr: human lines on a terminal, one JSON object per line otherwise (so each
- * committed page is one structured line at debug level).
- */
-export function createLogger(level: LogLevel, json = !process.stderr.isTTY): Logger {
-  const min = LEVELS.indexOf(level);
-  const write = (at: LogLevel, message: string, fields?: LogFields) => {
-    if (LEVELS.indexOf(at) < min) return;
-    if (json) {
-      const line = { ts: new Date().toISOString(), level: at, msg: message, ...clean(fields) };
-      err(`${JSON.stringify(line)}\n`);
-    } else {
-      const extra = Object.entries(clean(fields))
-        .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
-        .join(" ");
-      err(`${at}: ${message}${extra ? ` ${extra}` : ""}\n`);
-    }
-  };
-  return {
-    debug: (m, f) => write("debug", m, f),
-    info: (m, f) => write("info", m, f),
-    warn: (m, f) => write("warn", m, f),
-    error: (m, f) => write("error", m, f),
-  };
-}
-
-function clean(fields: LogFields | undefined): LogFields {
-  if (!fields) return {};
-  const out: LogFields = {};
-  for (const [k, v] of Object.entries(fields)) if (v !== undefined) out[k] = v;
-  return out;
+/** Prints a failure as one line on stderr (and as JSON on stdout for `--output json`); returns its exit code. */
+export function reportFailure(error: unknown, json: boolean): number {
+  if (json) out(`${JSON.stringify({ status: "failed", error: errorJson(error) })}\n`);
+  err(`${describeError(error)}\n`);
+  return exitCodeOf(error);
 }
 
 /** The single live status line on a terminal's stderr. */

@@ -173,6 +173,48 @@ export const PipelineSpec = z
   })
   .describe("The pipeline: a source, transforms, a sink, state and a dead-letter queue.");
 
+/** `observability.prometheus`: the scrape endpoint `faucet run` serves while it runs. */
+const PrometheusSpec = z
+  .strictObject({
+    listen: z
+      .string()
+      .regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]*):\d{1,5}$/, {
+        message: 'expected "host:port", e.g. "127.0.0.1:9464" or "[::1]:9464"',
+      })
+      .describe('Address to serve `/metrics` on while the run lasts, e.g. `"127.0.0.1:9464"` (port 0: any free port).'),
+    buckets: z
+      .array(z.number().positive())
+      .min(1)
+      .refine((b) => b.every((v, i) => i === 0 || v > (b[i - 1] as number)), {
+        message: "bucket boundaries must be strictly increasing",
+      })
+      .nullable()
+      .optional()
+      .describe("Bucket boundaries in seconds for the duration histograms (default 0.005 … 10)."),
+  })
+  .describe("Prometheus metrics endpoint (docs/observability.md lists the metrics).");
+
+/** `observability.tracing`: the log level. */
+const TracingSpec = z
+  .strictObject({
+    level: z
+      .string()
+      .nullable()
+      .optional()
+      .describe(
+        "Default log level: debug, info, warn or error (or a Rust filter: `faucet=debug`). `--log-level` wins.",
+      ),
+  })
+  .describe("Logging configuration.");
+
+/** `observability`: metrics and logs. Spans go to whatever OpenTelemetry SDK the process registered. */
+export const ObservabilitySpec = z
+  .strictObject({
+    prometheus: PrometheusSpec.nullable().optional(),
+    tracing: TracingSpec.nullable().optional(),
+  })
+  .describe("A Prometheus endpoint and the log level; OpenTelemetry spans need only an SDK (docs/observability.md).");
+
 /** The whole document. */
 export const PipelineDocument = z
   .strictObject({
@@ -192,6 +234,7 @@ export const PipelineDocument = z
       .describe("Delivery guarantee. `exactly_once` is refused unless the source, sink and state make it possible."),
     execution: ExecutionSpec.nullable().optional(),
     resilience: ResilienceSpec.nullable().optional(),
+    observability: ObservabilitySpec.nullable().optional(),
     plugins: z
       .array(z.string().min(1))
       .default([])
@@ -212,7 +255,6 @@ export const UNSUPPORTED_KEYS: Readonly<Record<string, readonly string[]>> = {
     "auth",
     "matrix",
     "selection",
-    "observability",
     "sla",
     "reconcile",
     "verify",
@@ -240,6 +282,7 @@ export const UNSUPPORTED_KEYS: Readonly<Record<string, readonly string[]>> = {
   "pipeline.dlq": ["allow_duplicates_on_dlq_all"],
   "pipeline.schema": ["allow_type_widening", "on_incompatible", "relax_nullability_on_missing"],
   execution: ["adaptive_batch_size", "schedule"],
+  observability: ["otel"],
 };
 
 /** Values the Rust faucet-stream accepts at a path that this version does not implement. */
