@@ -294,5 +294,7 @@ function pageError(error: FaucetError, written: number, total: number): FaucetEr
     ...(error.hint ? { hint: error.hint } : {}),
     ...(error.status === undefined ? {} : { status: error.status }),
     ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+    // The requests already made, so pipeline retries do not multiply the connector's own.
+    ...(error.attempts === undefined ? {} : { attempts: error.attempts }),
   });
 }
