@@ -93,6 +93,8 @@ export async function buildPipeline(resolved: ResolvedPipeline, options: BuildOp
     if (resolved.dlq) {
       deadLetterSink = options.dryRun ? new DiscardSink() : await create<Sink>(resolved.dlq.sink, context);
       opened.push(deadLetterSink);
+      // Dead letters accumulate: a file sink appends instead of replacing the last run's (docs/dlq.md).
+      await deadLetterSink.resume?.({ dead_letters: true });
     }
     const stateStore: StateStore =
       options.stateStore ??

@@ -45,7 +45,10 @@ const jsonLines = (file: string) =>
         .map((l) => JSON.parse(l) as Record<string, unknown>)
     : [];
 
-function pipeline(dir: string, options: { pageSize?: number; pages?: number; dlq?: string; execution?: string } = {}) {
+function pipeline(
+  dir: string,
+  options: { pageSize?: number; pages?: number; dlq?: string; execution?: string; append?: boolean } = {},
+) {
   write(
     dir,
     "faucet.yaml",
@@ -60,7 +63,7 @@ pipeline:
     type: sqlite
     config: { database_url: out.db, table_name: t, column_mapping: auto_map }
   dlq:
-    sink: { type: jsonl, config: { path: dlq.jsonl, append: true } }
+    sink: { type: jsonl, config: { path: dlq.jsonl${options.append === false ? "" : ", append: true"} } }
 ${options.dlq ?? ""}${options.execution ?? ""}`,
   );
 }
@@ -95,6 +98,16 @@ describe("dead letters from a run", () => {
       expect((e.error as { message: string }).message).toContain("CHECK constraint failed");
     }
     expect(envelopes.map((e) => e.record_index)).toEqual([332, 665, 998]);
+  });
+
+  test("dead letters of successive runs accumulate, even in a jsonl DLQ sink without append: true", () => {
+    const dir = tempDir();
+    table(dir, [333, 1332]);
+    pipeline(dir, { append: false });
+    expect(faucet(["run"], { cwd: dir }).code).toBe(0);
+    expect(faucet(["run"], { cwd: dir }).code).toBe(0);
+    expect(jsonLines(join(dir, "dlq.jsonl")).map((e) => e.payload)).toEqual([{ n: 333 }, { n: 1332 }]);
+    expect(rows(dir).count).toBe(1998);
   });
 
   test("max_failures_per_page exceeded: exit 1 after the page's good rows and its bookmark are committed", () => {
