@@ -1,6 +1,7 @@
 /**
  * faucet-state-postgres: a faucet state store in a PostgreSQL table, so several machines share
- * bookmarks (`state: { type: postgres, config: { connection_url, table } }`).
+ * bookmarks (`state: { type: postgres, config: { connection_url, table } }`), with a lease per
+ * state key (a session advisory lock) so two runs never advance one bookmark.
  *
  * @packageDocumentation
  *
@@ -24,7 +25,8 @@ export { PostgresStateStore } from "./store.js";
 /** The CLI registry entry: YAML `state: { type: postgres, config: { … } }`. */
 export const definition = defineStateStore({
   type: "postgres",
-  description: "Keep bookmarks in a PostgreSQL table, shared by every machine that runs the pipeline",
+  description:
+    "Keep bookmarks in a PostgreSQL table, shared by every machine that runs the pipeline, with a lease per key",
   config: PostgresStateConfig,
   create: (config, context) => new PostgresStateStore(withBaseDir(config, context.baseDir), { logger: context.logger }),
 });

@@ -96,7 +96,7 @@ export const sinks = {
 
 /** Every first-party state store: `await stateStores.<type>(config)` loads its package, validates the config and builds it. */
 export const stateStores = {
-  /** Keep bookmarks in a PostgreSQL table, shared by every machine that runs the pipeline */
+  /** Keep bookmarks in a PostgreSQL table, shared by every machine that runs the pipeline, with a lease per key */
   postgres: lazyStateStore(() => import("faucet-state-postgres")),
   /** Keep bookmarks in Redis, shared by every machine that runs the pipeline, with a lease per key */
   redis: lazyStateStore(() => import("faucet-state-redis")),

@@ -99,7 +99,7 @@ export interface BuiltinStateConfigs {
   memory: Record<string, never>;
   /** Keeps bookmarks as one crash-safe JSON file per state key in a directory */
   file: { path?: string };
-  /** Keep bookmarks in a PostgreSQL table, shared by every machine that runs the pipeline */
+  /** Keep bookmarks in a PostgreSQL table, shared by every machine that runs the pipeline, with a lease per key */
   postgres: z.input<typeof import("faucet-state-postgres")["definition"]["config"]>;
   /** Keep bookmarks in Redis, shared by every machine that runs the pipeline, with a lease per key */
   redis: z.input<typeof import("faucet-state-redis")["definition"]["config"]>;

@@ -371,7 +371,8 @@ export const BUILTINS: readonly RegistryEntry[] = [
     kind: "state",
     type: "postgres",
     package: "faucet-state-postgres",
-    description: "Keep bookmarks in a PostgreSQL table, shared by every machine that runs the pipeline",
+    description:
+      "Keep bookmarks in a PostgreSQL table, shared by every machine that runs the pipeline, with a lease per key",
     origin: "builtin",
     verified: true,
     load: () => import("faucet-state-postgres") as Promise<Module>,
