@@ -5,8 +5,8 @@
  * `query`/`table`/`params`, incremental replication), keyed write plans and delete markers,
  * page columns for auto_map, multi-row statement packing under a parameter or packet limit,
  * logical type → column type tables, incremental query wrapping and page assembly with
- * bookmarks, the capabilities of a transactional sink, commit-token checks, exact JSON parsing, timestamps with offsets, and the row-level
- * error that names the record a page failed on.
+ * bookmarks, the capabilities of a transactional sink, commit-token checks, exact JSON parsing,
+ * timestamps with offsets, and the row-level error that names the record a page failed on.
  *
  * @packageDocumentation
  *
