@@ -2,6 +2,7 @@
 // failure budgets, `faucet dlq inspect` and `faucet dlq replay` round trips.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import Database from "libsql";
 import { describe, expect, test } from "vitest";
 import { faucet, TICKER_SOURCE, tempDir, write } from "./helpers.js";
@@ -212,6 +213,31 @@ describe("faucet dlq inspect", () => {
       first_ts: "2026-01-01T00:00:00.000Z",
       last_ts: new Date(Date.UTC(2026, 0, 1, 0, 0, 0, 199_999)).toISOString(),
     });
+  });
+
+  test("CRLF line ends, no final newline, multi-byte text across read chunks, and .gz files", () => {
+    const dir = tempDir();
+    const envelope = (i: number) =>
+      JSON.stringify({
+        error: { kind: "sink", message: "refusé" },
+        reason: "sink_rejected",
+        payload: { id: i, text: "é😀".repeat(10_000 + i) },
+        ts: "2026-01-01T00:00:00.000Z",
+        pipeline: "p",
+        record_index: i,
+      });
+    const text = Array.from({ length: 5 }, (_, i) => envelope(i)).join("\r\n");
+    writeFileSync(join(dir, "crlf.jsonl"), text);
+    writeFileSync(join(dir, "crlf.jsonl.gz"), gzipSync(text));
+    for (const file of ["crlf.jsonl", "crlf.jsonl.gz"]) {
+      const run = faucet(["dlq", "inspect", file, "--samples", "5", "-o", "json"], { cwd: dir });
+      expect(run.code, run.stderr).toBe(0);
+      const summary = JSON.parse(run.stdout);
+      expect(summary).toMatchObject({ lines: 5, envelopes: 5, malformed: 0 });
+      expect(summary.samples.map((s: { payload: { text: string } }) => s.payload.text.length)).toEqual(
+        [0, 1, 2, 3, 4].map((i) => 3 * (10_000 + i)),
+      );
+    }
   });
 
   test("a missing file or a missing argument is a command-line error (exit 2)", () => {

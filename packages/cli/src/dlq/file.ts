@@ -4,7 +4,7 @@
  * (not JSON, or JSON that is not an envelope), with its 1-based line number.
  */
 import { createReadStream, existsSync, statSync } from "node:fs";
-import { createInterface } from "node:readline";
+import { StringDecoder } from "node:string_decoder";
 import { createGunzip } from "node:zlib";
 import { FaucetError, type Value } from "faucet-core";
 
@@ -82,33 +82,56 @@ export function classifyLine(text: string, line: number): DeadLetterLine {
 }
 
 /**
- * Every line of `path`, classified, in order. `.gz` files are decompressed on the fly.
+ * Every line of `path`, classified, in order, a chunk of lines at a time (one async step per
+ * chunk, not per line). `.gz` files are decompressed on the fly.
  *
  * @example
- * for await (const item of readDeadLetters("dlq.jsonl")) if (item.type === "malformed") console.log(item.value);
+ * for await (const lines of readDeadLetters("dlq.jsonl")) for (const item of lines) console.log(item.type);
  */
-export async function* readDeadLetters(path: string, signal?: AbortSignal): AsyncGenerator<DeadLetterLine> {
-  for await (const { text, line } of readLines(path, signal)) yield classifyLine(text, line);
+export async function* readDeadLetters(path: string, signal?: AbortSignal): AsyncGenerator<DeadLetterLine[]> {
+  for await (const { lines, first } of readLines(path, signal)) {
+    const out: DeadLetterLine[] = new Array(lines.length);
+    for (let i = 0; i < lines.length; i++) out[i] = classifyLine(lines[i] as string, first + i);
+    yield out;
+  }
 }
 
-/** The raw lines of `path` with their 1-based numbers. */
-export async function* readLines(path: string, signal?: AbortSignal): AsyncGenerator<{ text: string; line: number }> {
+/** The raw lines of `path` in chunks, with the 1-based number of each chunk's first line. */
+export async function* readLines(
+  path: string,
+  signal?: AbortSignal,
+): AsyncGenerator<{ lines: string[]; first: number }> {
   const file = createReadStream(path);
   const input = /\.gz$/i.test(path) ? file.pipe(createGunzip()) : file;
-  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  let line = 0;
-  try {
-    for await (const text of lines) {
-      if (signal?.aborted) return;
-      yield { text, line: ++line };
+  const decoder = new StringDecoder("utf8");
+  let carry = "";
+  let next = 1;
+  const split = (text: string, final: boolean) => {
+    const lines = text.split("\n");
+    carry = final ? "" : (lines.pop() as string);
+    if (final && lines[lines.length - 1] === "") lines.pop();
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i] as string;
+      if (line.endsWith("\r")) lines[i] = line.slice(0, -1);
     }
+    const chunk = { lines, first: next };
+    next += lines.length;
+    return chunk;
+  };
+  try {
+    for await (const data of input) {
+      if (signal?.aborted) return;
+      const chunk = split(carry + decoder.write(data as Buffer), false);
+      if (chunk.lines.length > 0) yield chunk;
+    }
+    const rest = carry + decoder.end();
+    if (rest !== "") yield split(rest, true);
   } catch (error) {
     throw new FaucetError("source", `could not read ${path}: ${(error as Error).message}`, {
       cause: error,
       hint: "check the file exists and is readable (and, for .gz, that it is not truncated)",
     });
   } finally {
-    lines.close();
     file.destroy();
   }
 }

@@ -48,7 +48,10 @@ export function replayStateKey(pipelineKey: string, from: string): string {
 
 /** SHA-256 of the first line of `path` ("" for an empty file). */
 export async function firstLineHash(path: string): Promise<string> {
-  for await (const { text } of readLines(path)) return createHash("sha256").update(text).digest("hex");
+  for await (const { lines } of readLines(path))
+    return createHash("sha256")
+      .update(lines[0] ?? "")
+      .digest("hex");
   return createHash("sha256").update("").digest("hex");
 }
 
@@ -95,25 +98,27 @@ export class DeadLetterFileSource implements Source {
     let records: Value[] = [];
     let last = this.#startLine;
     const mark = (): Value => ({ file: this.#path, first: this.#first, line: last });
-    for await (const item of readDeadLetters(this.#path, signal)) {
-      const line = item.type === "blank" ? item.line : item.value.line;
-      if (line <= this.#startLine) {
-        if (item.type === "envelope") this.skipped++;
-        continue;
-      }
-      last = line;
-      if (item.type === "malformed") {
-        throw new FaucetError("json", `${this.#path}:${line}: ${item.value.problem}`, {
-          hint: "fix or remove that line (`faucet dlq inspect` lists every malformed line), then replay again",
-        });
-      }
-      if (item.type === "envelope") {
-        records.push(item.value.envelope);
-        this.envelopes++;
-      }
-      if (records.length >= size) {
-        yield { records, bookmark: mark() };
-        records = [];
+    for await (const chunk of readDeadLetters(this.#path, signal)) {
+      for (const item of chunk) {
+        const line = item.type === "blank" ? item.line : item.value.line;
+        if (line <= this.#startLine) {
+          if (item.type === "envelope") this.skipped++;
+          continue;
+        }
+        last = line;
+        if (item.type === "malformed") {
+          throw new FaucetError("json", `${this.#path}:${line}: ${item.value.problem}`, {
+            hint: "fix or remove that line (`faucet dlq inspect` lists every malformed line), then replay again",
+          });
+        }
+        if (item.type === "envelope") {
+          records.push(item.value.envelope);
+          this.envelopes++;
+        }
+        if (records.length >= size) {
+          yield { records, bookmark: mark() };
+          records = [];
+        }
       }
     }
     if (records.length > 0 || last > this.#startLine) yield { records, bookmark: mark() };

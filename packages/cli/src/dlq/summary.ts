@@ -65,35 +65,37 @@ export async function summarizeDeadLetters(path: string, samples = 5): Promise<D
     malformed: 0,
     malformed_lines: [],
   };
-  for await (const item of readDeadLetters(path)) {
-    if (item.type === "blank") {
-      summary.lines = item.line;
-      continue;
-    }
-    summary.lines = item.value.line;
-    if (item.type === "malformed") {
-      summary.malformed++;
-      if (summary.malformed_lines.length < MALFORMED_LISTED) summary.malformed_lines.push(item.value);
-      continue;
-    }
-    const e = item.value;
-    summary.envelopes++;
-    bump(reasons, e.reason);
-    bump(kinds, e.errorKind);
-    bump(pipelines, e.pipeline);
-    // ISO-8601 UTC timestamps order as text.
-    if (e.ts !== undefined) {
-      if (summary.first_ts === null || e.ts < summary.first_ts) summary.first_ts = e.ts;
-      if (summary.last_ts === null || e.ts > summary.last_ts) summary.last_ts = e.ts;
-    }
-    if (summary.samples.length < samples) {
-      summary.samples.push({
-        line: e.line,
-        reason: e.reason,
-        error_kind: e.errorKind,
-        message: e.message,
-        payload: e.envelope.payload as Value,
-      });
+  for await (const chunk of readDeadLetters(path)) {
+    for (const item of chunk) {
+      if (item.type === "blank") {
+        summary.lines = item.line;
+        continue;
+      }
+      summary.lines = item.value.line;
+      if (item.type === "malformed") {
+        summary.malformed++;
+        if (summary.malformed_lines.length < MALFORMED_LISTED) summary.malformed_lines.push(item.value);
+        continue;
+      }
+      const e = item.value;
+      summary.envelopes++;
+      bump(reasons, e.reason);
+      bump(kinds, e.errorKind);
+      bump(pipelines, e.pipeline);
+      // ISO-8601 UTC timestamps order as text.
+      if (e.ts !== undefined) {
+        if (summary.first_ts === null || e.ts < summary.first_ts) summary.first_ts = e.ts;
+        if (summary.last_ts === null || e.ts > summary.last_ts) summary.last_ts = e.ts;
+      }
+      if (summary.samples.length < samples) {
+        summary.samples.push({
+          line: e.line,
+          reason: e.reason,
+          error_kind: e.errorKind,
+          message: e.message,
+          payload: e.envelope.payload as Value,
+        });
+      }
     }
   }
   summary.by_reason = sorted(reasons);
