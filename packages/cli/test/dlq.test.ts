@@ -1,5 +1,6 @@
 // The dead-letter path through the real binary: per-row rejections from SQLite constraints,
 // failure budgets, `faucet dlq inspect` and `faucet dlq replay` round trips.
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -276,7 +277,7 @@ describe("faucet dlq replay", () => {
       written: 3,
       failed_again: 0,
       already_replayed: 0,
-      state_key: "ticks:dlq-replay:dlq.jsonl",
+      state_key: `ticks:dlq-replay:dlq.jsonl#${createHash("sha256").update(join(dir, "dlq.jsonl")).digest("hex").slice(0, 8)}`,
     });
     expect(rows(dir)).toEqual({ count: 1000, distinct: 1000, sum: 500500 });
     expect(readFileSync(dlqFile, "utf8")).toBe(before);

@@ -41,9 +41,13 @@ export function defaultFailedPath(from: string): string {
   return join(dirname(from), `${stem}.replay-failed.jsonl`);
 }
 
-/** The state key a replay of `from` keeps its progress under. */
+/**
+ * The state key a replay of `from` keeps its progress under: the file's name, and a short hash of
+ * its absolute path so two files of one name in different directories never share progress.
+ */
 export function replayStateKey(pipelineKey: string, from: string): string {
-  return `${pipelineKey}:dlq-replay:${basename(from)}`;
+  const where = createHash("sha256").update(from).digest("hex").slice(0, 8);
+  return `${pipelineKey}:dlq-replay:${basename(from)}#${where}`;
 }
 
 /** SHA-256 of the first line of `path` ("" for an empty file). */
