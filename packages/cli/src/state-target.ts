@@ -60,7 +60,7 @@ export async function withLease<T>(
   store: StateStore,
   key: string,
   logger: Logger,
-  work: () => Promise<T>,
+  work: (lease: StateLease | undefined) => Promise<T>,
 ): Promise<T> {
   let lease: StateLease | undefined;
   if (store.acquireLease) {
@@ -71,8 +71,10 @@ export async function withLease<T>(
     });
   }
   try {
+    const result = await work(lease);
+    // Lost while held (it expired and someone else took the key): the change may not stand alone.
     if (lease?.signal?.aborted) throw lease.signal.reason;
-    return await work();
+    return result;
   } finally {
     await lease?.release();
   }

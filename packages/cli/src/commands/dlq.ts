@@ -4,7 +4,7 @@
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { closestMatch, FaucetError, type Sink, type SinkDefinition } from "faucet-core";
+import { closestMatch, FaucetError, type Sink, type SinkDefinition, type StateLease } from "faucet-core";
 import type { Invocation } from "../bin.js";
 import { DiscardSink } from "../build.js";
 import type { ResolvedPipeline } from "../config/resolve.js";
@@ -153,7 +153,15 @@ async function replay(invocation: Invocation): Promise<number> {
   const stateDirectory = watchStateDirectory(resolved);
   const target = await openStateTarget(resolved, logger, { sink: dryRun ? new DiscardSink() : "real" });
   const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => controller.abort(new Error(`received ${signal}`));
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (++signals > 1) {
+      err(`[faucet] second ${signal}: exiting now without waiting for the flush\n`);
+      process.exit(EXIT.cancelled);
+    }
+    err(`[faucet] ${signal}: cancelling the replay; flushing and saving its progress\n`);
+    controller.abort(new Error(`received ${signal}`));
+  };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
@@ -161,7 +169,7 @@ async function replay(invocation: Invocation): Promise<number> {
     const failed: Sink = dryRun ? new DiscardSink() : await failedSink(resolved, failedPath, invocation);
     let outcome: ReplayOutcome;
     try {
-      const work = async () =>
+      const work = async (lease?: StateLease) =>
         await runReplay({
           resolved,
           from: from.path,
@@ -175,7 +183,8 @@ async function replay(invocation: Invocation): Promise<number> {
           startMark: dryRun ? await target.store.get(stateKey) : undefined,
           dryRun,
           logger,
-          signal: controller.signal,
+          // A lost lease stops the replay like a cancellation; withLease then fails it.
+          signal: lease?.signal ? AbortSignal.any([controller.signal, lease.signal]) : controller.signal,
         });
       // The pipeline's own lease: no run writes to the sink, and no other replay runs, meanwhile.
       outcome = dryRun ? await work() : await withLease(resolved, target.store, target.key, logger, work);
@@ -225,7 +234,10 @@ function replayReport(
     state_key: context.stateKey,
     envelopes: context.total,
     already_replayed: source.skipped,
-    resent: source.envelopes,
+    // A cancelled replay read ahead of what it committed: count what landed somewhere.
+    resent: result.cancelled
+      ? result.recordsWritten + result.deadLettered + counts.filtered + result.dropped
+      : source.envelopes,
     retransformed: counts.retransformed,
     written: result.recordsWritten,
     failed_again: result.deadLettered,
