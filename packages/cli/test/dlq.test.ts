@@ -2,11 +2,13 @@
 // failure budgets, `faucet dlq inspect` and `faucet dlq replay` round trips.
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import Database from "libsql";
 import { describe, expect, test } from "vitest";
-import { faucet, TICKER_SOURCE, tempDir, write } from "./helpers.js";
+import { faucet, startFaucet, TICKER_SOURCE, tempDir, waitFor, write } from "./helpers.js";
 
 /** A SQLite table whose CHECK refuses the given values of `n`. */
 function table(dir: string, refuse: number[]): void {
@@ -383,6 +385,62 @@ pipeline:
       { id: 3, total: 7 },
       { id: 2, total: 12.5 },
     ]);
+  });
+
+  test("Ctrl-C stops a replay after the page in flight; the next replay resumes there, sending every row once", async () => {
+    const dir = tempDir();
+    const received: number[] = [];
+    let delayMs = 40;
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk) => {
+        body += chunk;
+      });
+      req.on("end", () => {
+        for (const record of JSON.parse(body) as { n: number }[]) received.push(record.n);
+        setTimeout(() => res.writeHead(200).end("{}"), delayMs);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      write(
+        dir,
+        "faucet.yaml",
+        `version: 1
+name: events
+plugins: [${TICKER_SOURCE}]
+pipeline:
+  source: { type: ticker, config: { pages: 0 } }
+  sink: { type: http, config: { url: "http://127.0.0.1:${port}/", batch_mode: array, batch_size: 0, concurrency: 1 } }
+execution: { batch_size: 10 }
+`,
+      );
+      const envelopes = Array.from({ length: 200 }, (_, i) =>
+        JSON.stringify({
+          error: { kind: "http_status", message: "503" },
+          reason: "sink_rejected",
+          payload: { n: i + 1 },
+        }),
+      );
+      write(dir, "dead.jsonl", `${envelopes.join("\n")}\n`);
+      const first = startFaucet(["dlq", "replay", "--from", "dead.jsonl", "-o", "json"], { cwd: dir });
+      await waitFor(() => received.length >= 50);
+      first.child.kill("SIGINT");
+      const stopped = await first.done;
+      expect(stopped.code, stopped.stderr).toBe(130);
+      const partial = JSON.parse(stopped.stdout);
+      expect(partial.status).toBe("cancelled");
+      expect(partial.written).toBe(received.length);
+      expect(partial.line).toBe(received.length);
+      delayMs = 0;
+      const rest = await startFaucet(["dlq", "replay", "--from", "dead.jsonl", "-o", "json"], { cwd: dir }).done;
+      expect(rest.code, rest.stderr).toBe(0);
+      expect(JSON.parse(rest.stdout)).toMatchObject({ already_replayed: partial.line, written: 200 - partial.line });
+      expect(received).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   test("refuses malformed files before sending anything, and bad arguments", () => {
