@@ -248,7 +248,7 @@ describe("lazy loading", () => {
     return [...found].sort();
   }
 
-  test("a plain CSV run loads neither prom-client, pino nor @opentelemetry/api; metrics load them", () => {
+  test("a plain CSV run loads neither prom-client, pino nor @opentelemetry/api; metrics load prom-client", () => {
     const dir = tempDir();
     write(dir, "in.csv", "id\n1\n2\n");
     const config = `pipeline:\n  source: { type: csv, config: { path: in.csv } }\n  sink: { type: jsonl, config: { path: out.jsonl } }\n  state: { type: memory }\n`;
@@ -256,6 +256,6 @@ describe("lazy loading", () => {
     expect(observabilityPackages(dir)).toEqual([]);
     expect(observabilityPackages(dir, ["--log-format", "json"])).toEqual(["pino"]);
     write(dir, "faucet.yaml", `version: 1\nobservability: { prometheus: { listen: "127.0.0.1:0" } }\n${config}`);
-    expect(observabilityPackages(dir)).toEqual(["@opentelemetry/api", "pino", "prom-client"]);
+    expect(observabilityPackages(dir)).toEqual(["pino", "prom-client"]);
   });
 });

@@ -8,7 +8,8 @@
  */
 import type { CallEvent, PipelineProgress, PipelineResult } from "faucet-core";
 import { FaucetError } from "faucet-core";
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { registerProcessMetrics } from "./process-metrics.js";
+import { Counter, Gauge, Histogram, Registry } from "./prom.js";
 
 /** Who the run is: the values of its labels. */
 export interface RunLabels {
@@ -155,7 +156,7 @@ export class RunMetrics {
       .labels(labels.version)
       .set(1);
     this.#inFlight.labels(p).set(1);
-    collectDefaultMetrics({ register: this.registry });
+    registerProcessMetrics(this.registry);
   }
 
   /** Called once per connector call by the instrumentation. */

@@ -2,7 +2,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { FaucetError } from "faucet-core";
-import type { Registry } from "prom-client";
+import type { Registry } from "./prom.js";
 
 /** A running metrics endpoint. */
 export interface MetricsServer {
