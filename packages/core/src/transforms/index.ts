@@ -15,13 +15,14 @@
  * @packageDocumentation
  */
 export type { CastTransformConfig } from "./cast.js";
-export { castDefinition } from "./cast.js";
+// The zod config schemas, exported so their types are documented where the definitions use them.
+export { CastConfig, castDefinition } from "./cast.js";
 export type { CdcUnwrapTransformConfig } from "./cdc-unwrap.js";
-export { cdcUnwrapDefinition } from "./cdc-unwrap.js";
+export { CdcUnwrapConfig, cdcUnwrapDefinition } from "./cdc-unwrap.js";
 export type { CustomTransformConfig, RecordFunction } from "./custom.js";
-export { customDefinition } from "./custom.js";
+export { CustomConfig, customDefinition } from "./custom.js";
 export type { ExplodeTransformConfig } from "./explode.js";
-export { explodeDefinition } from "./explode.js";
+export { ExplodeConfig, explodeDefinition } from "./explode.js";
 export type {
   CoalesceTransformConfig,
   FieldsTransformConfig,
@@ -29,8 +30,12 @@ export type {
   RenameFieldTransformConfig,
 } from "./fields.js";
 export {
+  CoalesceConfig,
   coalesceDefinition,
   dropDefinition,
+  FieldsConfig,
+  RedactConfig,
+  RenameFieldConfig,
   redactDefinition,
   renameFieldDefinition,
   selectDefinition,
@@ -38,9 +43,9 @@ export {
 export type { FilterPredicate, FilterTransformConfig } from "./filter.js";
 export { filterDefinition } from "./filter.js";
 export type { FlattenTransformConfig } from "./flatten.js";
-export { flattenDefinition } from "./flatten.js";
+export { FlattenConfig, flattenDefinition } from "./flatten.js";
 export type { HashTransformConfig } from "./hash.js";
-export { hashDefinition } from "./hash.js";
+export { HashConfig, hashDefinition } from "./hash.js";
 export { parseJsonExact } from "./json.js";
 export type {
   KeysCaseTransformConfig,
@@ -49,14 +54,17 @@ export type {
 } from "./key-shape.js";
 export {
   DEFAULT_SYMBOL_WORDS,
+  KeysCaseConfig,
   keysCaseDefinition,
+  RenameKeysConfig,
   renameKeysDefinition,
+  SpellSymbolsConfig,
   spellSymbolsDefinition,
 } from "./key-shape.js";
-export type { CreateTransformsOptions, TransformSpec } from "./registry.js";
+export type { CreateTransformsOptions, Factory, OptionalFactory, TransformSpec } from "./registry.js";
 export { builtinTransforms, createTransforms, transformDefinition, transforms } from "./registry.js";
 export type { SetTransformConfig } from "./set.js";
-export { RUN_REFERENCES, setDefinition } from "./set.js";
+export { RUN_REFERENCES, SetConfig, setDefinition } from "./set.js";
 export type {
   PipelineFixture,
   RunTransformSpecOptions,
@@ -74,9 +82,14 @@ export type {
   ValueCaseTransformConfig,
 } from "./values.js";
 export {
+  JoinConfig,
+  JsonEncodeConfig,
+  JsonParseConfig,
   joinDefinition,
   jsonEncodeDefinition,
   jsonParseDefinition,
+  SplitConfig,
   splitDefinition,
+  ValueCaseConfig,
   valueCaseDefinition,
 } from "./values.js";

@@ -124,8 +124,10 @@ export function transformDefinition(type: string): TransformDefinition | undefin
   return builtinTransforms.find((d) => d.type === type);
 }
 
-type Factory<C extends ZodSchema> = (config: z.input<C>, context?: Partial<CreateContext>) => Transform;
-type OptionalFactory<C extends ZodSchema> = (config?: z.input<C>, context?: Partial<CreateContext>) => Transform;
+/** A transform factory from its config, as `transforms.<name>(config)`. */
+export type Factory<C extends ZodSchema> = (config: z.input<C>, context?: Partial<CreateContext>) => Transform;
+/** A transform factory whose config may be omitted. */
+export type OptionalFactory<C extends ZodSchema> = (config?: z.input<C>, context?: Partial<CreateContext>) => Transform;
 
 function factory<C extends ZodSchema>(definition: TransformDefinition<C>): Factory<C> {
   return (config, context = {}) =>
