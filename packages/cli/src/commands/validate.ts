@@ -47,6 +47,7 @@ export function resolvedView(resolved: ResolvedPipeline): Record<string, unknown
     delivery: resolved.delivery,
     ...(doc.execution ? { execution: doc.execution } : {}),
     ...(doc.resilience ? { resilience: doc.resilience } : {}),
+    ...(doc.observability ? { observability: doc.observability } : {}),
     ...(doc.plugins.length ? { plugins: doc.plugins } : {}),
   };
 }

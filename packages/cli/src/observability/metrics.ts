@@ -55,62 +55,61 @@ export class RunMetrics {
     const on = ["pipeline", "connector"] as const;
     const p = labels.pipeline;
     // Every series is created at 0 so dashboards and rate() see it before the first event.
-    const counter = (name: string, help: string) => ({
-      labels: (...values: string[]) => {
-        const child = new Counter({ name, help, labelNames: on, registers }).labels(...values);
-        child.inc(0);
-        return child;
-      },
-    });
-    const histogram = (name: string, help: string) => ({
-      labels: (pipeline: string, connector: string) => {
-        const metric = new Histogram({
-          name,
-          help,
-          labelNames: on,
-          registers,
-          ...(buckets ? { buckets: [...buckets] } : {}),
-        });
-        metric.zero({ pipeline, connector });
-        return metric.labels(pipeline, connector);
-      },
-    });
+    const counter = (name: string, help: string, connector: string) => {
+      const child = new Counter({ name, help, labelNames: on, registers }).labels(p, connector);
+      child.inc(0);
+      return child;
+    };
+    const histogram = (name: string, help: string, connector: string) => {
+      const metric = new Histogram({
+        name,
+        help,
+        labelNames: on,
+        registers,
+        ...(buckets ? { buckets: [...buckets] } : {}),
+      });
+      metric.zero({ pipeline: p, connector });
+      return metric.labels(p, connector);
+    };
     const errors = (name: string, help: string) =>
       new Counter({ name, help, labelNames: ["pipeline", "connector", "operation", "kind"] as const, registers });
 
     this.#sourceRecords = counter(
       "faucet_source_records_total",
       "Records read from the source (counted per committed page).",
-    ).labels(p, labels.source);
+      labels.source,
+    );
     this.#sourcePages = counter(
       "faucet_source_pages_total",
       "Pages read from the source and committed to the sink.",
-    ).labels(p, labels.source);
+      labels.source,
+    );
     this.#pageDuration = histogram(
       "faucet_source_page_duration_seconds",
       "Time to read one page from the source.",
-    ).labels(p, labels.source);
-    this.#sourceErrors = errors("faucet_source_errors_total", "Failed source calls, by operation and error kind.");
-    this.#sinkRecords = counter("faucet_sink_records_total", "Records written by the sink.").labels(p, labels.sink);
-    this.#sinkWrites = counter("faucet_sink_writes_total", "Successful page writes (one per page).").labels(
-      p,
-      labels.sink,
+      labels.source,
     );
-    this.#writeDuration = histogram("faucet_sink_write_duration_seconds", "Time to write one page to the sink.").labels(
-      p,
+    this.#sourceErrors = errors("faucet_source_errors_total", "Failed source calls, by operation and error kind.");
+    this.#sinkRecords = counter("faucet_sink_records_total", "Records written by the sink.", labels.sink);
+    this.#sinkWrites = counter("faucet_sink_writes_total", "Successful page writes (one per page).", labels.sink);
+    this.#writeDuration = histogram(
+      "faucet_sink_write_duration_seconds",
+      "Time to write one page to the sink.",
       labels.sink,
     );
     this.#flushDuration = histogram(
       "faucet_sink_flush_duration_seconds",
       "Time to flush the sink before a bookmark is saved.",
-    ).labels(p, labels.sink);
+      labels.sink,
+    );
     this.#sinkErrors = errors(
       "faucet_sink_errors_total",
       "Failed sink calls (each failed attempt, retried or not), by operation and error kind.",
     );
     this.#deadLettered = labels.deadLetter
-      ? counter("faucet_sink_dlq_records_total", "Records sent to the dead-letter sink instead of the sink.").labels(
-          p,
+      ? counter(
+          "faucet_sink_dlq_records_total",
+          "Records sent to the dead-letter sink instead of the sink.",
           labels.deadLetter,
         )
       : undefined;

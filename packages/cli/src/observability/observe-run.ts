@@ -91,7 +91,9 @@ export async function observeRun(options: ObserveRunOptions): Promise<RunObserva
       settings.buckets,
     );
     server = await serveMetrics(settings.listen, metrics.registry);
-    logger.info("serving Prometheus metrics", { url: server.url });
+    // Said at info only when the port was picked here (":0"): otherwise the config already says
+    // it, and a JSON line at info would load pino (tens of ms of CPU) in a run that logs nothing else.
+    logger[/:0+$/.test(settings.listen) ? "info" : "debug"]("serving Prometheus metrics", { url: server.url });
   }
   const tracing = await startTracing({ pipeline: options.name, runId, source, sink, version });
   const pipeline = instrumented(options.pipeline, metrics, tracing);
