@@ -391,7 +391,19 @@ describe("help and version", () => {
     expect(faucet(["--version"]).stdout.trim()).toBe(version);
     const help = faucet(["--help"]);
     expect(help.code).toBe(0);
-    for (const command of ["run", "validate", "schema", "init", "list", "preview", "doctor", "test", "new"]) {
+    for (const command of [
+      "run",
+      "validate",
+      "schema",
+      "init",
+      "list",
+      "preview",
+      "doctor",
+      "test",
+      "new",
+      "dlq",
+      "state",
+    ]) {
       expect(help.stdout).toContain(`  ${command} `);
       const sub = faucet([command, "--help"]);
       expect(sub.code).toBe(0);
@@ -401,7 +413,19 @@ describe("help and version", () => {
 
   test("docs/cli.md documents every command and every exit code", () => {
     const docs = readFileSync(join(ROOT, "docs/cli.md"), "utf8");
-    for (const command of ["run", "validate", "schema", "init", "list", "preview", "doctor", "test", "new"]) {
+    for (const command of [
+      "run",
+      "validate",
+      "schema",
+      "init",
+      "list",
+      "preview",
+      "doctor",
+      "test",
+      "new",
+      "dlq",
+      "state",
+    ]) {
       expect(docs).toContain(`### faucet ${command}\n`);
     }
     for (const code of ["0", "1", "2", "130"]) expect(docs).toMatch(new RegExp(`\\n\\| ${code} +\\| `));
