@@ -1,4 +1,7 @@
-import { FaucetError, type Value } from "faucet-core";
+// The light entry: this module also runs in parallel-pages workers, which must not load zod.
+
+import type { Value } from "faucet-core";
+import { FaucetError } from "faucet-core/errors";
 
 const NO_ROOM = -1;
 const GENERIC = -2;

@@ -8,6 +8,7 @@ import {
   type SinkCapabilities,
   schemaFor,
   type Value,
+  type WorkerModuleSpec,
 } from "faucet-core";
 import { JsonlSinkConfig, type JsonlSinkInput } from "./config.js";
 import { PageEncoder } from "./serialize.js";
@@ -61,6 +62,21 @@ export class JsonlSink implements Sink {
     if (records.length === 0) return 0;
     await this.#file.write(this.#encoder.encode(records, this.config.pretty));
     return records.length;
+  }
+
+  /** Parallel pages: the page encoder, run on a worker thread (see worker-serializer.ts). */
+  serializer(): WorkerModuleSpec {
+    return {
+      module: new URL("./worker-serializer.js", import.meta.url).href,
+      options: { pretty: this.config.pretty },
+    };
+  }
+
+  /** Writes a page the worker serialized: one write, as `writeBatch` does. */
+  async writeSerialized(bytes: Uint8Array, records: number): Promise<number> {
+    if (records === 0) return 0;
+    await this.#file.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    return records;
   }
 
   resume(): void {

@@ -1,5 +1,7 @@
 import { isAscii } from "node:buffer";
-import { FaucetError, type Value, type ValueObject } from "faucet-core";
+import type { Value, ValueObject } from "faucet-core";
+// The light entry: this module also runs in parallel-pages workers, which must not load zod.
+import { FaucetError } from "faucet-core/errors";
 
 // Buffer's own slice decoders: no argument normalisation, the fastest way from bytes to a string.
 interface FastSlices {
@@ -17,6 +19,11 @@ export interface CsvParserOptions {
   /** Named in error messages. */
   file: string;
   connector: string;
+  /**
+   * Parse a piece of a file that starts at a record boundary after the header (parallel
+   * pages): the line it starts on and the file's columns. No byte order mark or header then.
+   */
+  continuation?: { line: number; columns: readonly string[] } | undefined;
 }
 
 const LF = 10;
@@ -69,6 +76,7 @@ export class CsvParser {
   /** Where quoted fields with doubled quotes are undoubled before decoding. */
   #scratch: Buffer = EMPTY;
   #values: Value[] = [];
+  #owned = false;
   #names: string[] | undefined;
   #build: ((values: Value[]) => ValueObject) | undefined;
 
@@ -77,6 +85,20 @@ export class CsvParser {
     this.#high = Math.max(options.delimiter, CR);
     // The header row is always text; inference starts with the first data row.
     this.#infer = options.inferTypes && !options.hasHeaders;
+    const continuation = options.continuation;
+    if (continuation) {
+      this.#started = true;
+      this.#line = continuation.line;
+      this.#recordLine = continuation.line;
+      this.#names = [...continuation.columns];
+      this.#build = cachedRecordBuilder(this.#names);
+      this.#infer = options.inferTypes;
+    }
+  }
+
+  /** The line the next record starts on (after the records parsed so far). */
+  get line(): number {
+    return this.#line;
   }
 
   /** The column names, once the header (or the first row without headers) has been read. */
@@ -89,6 +111,15 @@ export class CsvParser {
    * as soon as this returns.
    */
   feed(chunk: Uint8Array): void {
+    if (this.#buf.length === 0 && chunk instanceof Buffer && this.#owned) {
+      // The caller handed the chunk over (see `adopt`): parse it where it is.
+      this.#owned = false;
+      this.#store = chunk;
+      this.#buf = chunk;
+      this.#pos = 0;
+      this.#ascii = isAscii(chunk);
+      return;
+    }
     let len = this.#buf.length;
     let pos = this.#pos;
     const rest = len - pos;
@@ -112,6 +143,16 @@ export class CsvParser {
     this.#buf = this.#store.subarray(0, len + chunk.length);
     this.#pos = pos;
     this.#ascii = ascii;
+  }
+
+  /**
+   * Like `feed`, but the parser keeps `chunk` itself instead of a copy: the caller must not
+   * touch it again. Only for the first chunk; later ones are copied as by `feed`.
+   */
+  adopt(chunk: Buffer): void {
+    this.#owned = true;
+    this.feed(chunk);
+    this.#owned = false;
   }
 
   /**
@@ -386,6 +427,23 @@ function defineKey(record: ValueObject, key: string, value: Value): void {
   if (key === "__proto__")
     Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
   else record[key] = value;
+}
+
+const builders = new Map<string, (values: Value[]) => ValueObject>();
+
+/**
+ * The record builder for these columns, compiled once per set of columns: every piece of a
+ * file parsed on a worker then builds records of one shape.
+ */
+function cachedRecordBuilder(names: readonly string[]): (values: Value[]) => ValueObject {
+  const key = `${names.length}:${names.join("\u0000")}`;
+  let build = builders.get(key);
+  if (!build) {
+    if (builders.size >= 64) builders.clear();
+    build = compileRecord(names);
+    builders.set(key, build);
+  }
+  return build;
 }
 
 /**

@@ -4,6 +4,7 @@ import {
   FaucetError,
   type FetchContext,
   type JsonSchema,
+  type ParallelChunk,
   parseConfig,
   probe,
   type Source,
@@ -11,9 +12,12 @@ import {
   type StreamPage,
   schemaFor,
   type Value,
+  type WorkerModuleSpec,
 } from "faucet-core";
 import { CsvSourceConfig, type CsvSourceInput } from "./config.js";
+import type { CsvDecoderOptions } from "./decoder.js";
 import { CsvParser } from "./parser.js";
+import { splitCsv } from "./split.js";
 
 const CONNECTOR = "source-csv";
 
@@ -26,7 +30,19 @@ export interface CsvSourceOptions {
    * only names it in messages.
    */
   input?: AsyncIterable<Uint8Array>;
+  /**
+   * Parallel pages: a chunk handed to a worker is cut at the first page boundary after this many
+   * bytes. Default 512 KiB.
+   */
+  chunkBytes?: number;
 }
+
+/**
+ * Bytes per parallel chunk, by default: a few pages, so workers stay busy while memory stays low
+ * (1M benchmark rows, peak RSS: 121 MiB at 256 KiB, 126 at 512 KiB, 128 at 1 MiB, 138 at 2 MiB;
+ * no CPU difference measurable through the noise).
+ */
+const CHUNK_BYTES = 512 * 1024;
 
 /**
  * Streams the records of one CSV file, or of every file a glob matches in sorted order, a page
@@ -42,6 +58,7 @@ export interface CsvSourceOptions {
 export class CsvSource implements Source {
   readonly config: CsvSourceConfig;
   readonly #options: CsvSourceOptions;
+  #decoder: WorkerModuleSpec | undefined;
 
   constructor(config: CsvSourceInput, options: CsvSourceOptions = {}) {
     this.config = parseConfig(CsvSourceConfig, config, { connector: CONNECTOR });
@@ -93,6 +110,36 @@ export class CsvSource implements Source {
     if (page.length > 0) yield { records: page };
   }
 
+  /**
+   * Parallel pages (docs/concepts.md): the input cut into chunks of whole pages on this thread
+   * by a record-boundary scan; workers parse them. Undefined when everything goes in one page
+   * (`batch_size: 0`).
+   */
+  parallelChunks(
+    _ctx: FetchContext,
+    batchSize: number,
+    signal?: AbortSignal,
+  ): AsyncIterable<ParallelChunk> | undefined {
+    const pageSize = this.config.batch_size ?? batchSize;
+    if (pageSize <= 0) return undefined;
+    const options = this.#parserOptions();
+    this.#decoder ??= { module: new URL("./decoder.js", import.meta.url).href, options };
+    const inputs = () => this.#inputs(signal);
+    return splitCsv(
+      (async function* () {
+        yield* await inputs();
+      })(),
+      {
+        ...options,
+        pageSize,
+        chunkBytes: this.#options.chunkBytes ?? CHUNK_BYTES,
+        decoder: this.#decoder,
+        signal,
+        invalidUtf8,
+      },
+    );
+  }
+
   async check(): Promise<CheckReport> {
     let files: string[] = [];
     const probes = [
@@ -133,16 +180,19 @@ export class CsvSource implements Source {
   }
 
   #parser(file: string): CsvParser {
+    return new CsvParser({ ...this.#parserOptions(), file });
+  }
+
+  #parserOptions(): CsvDecoderOptions {
     const c = this.config;
-    return new CsvParser({
+    return {
       delimiter: c.delimiter,
       quote: c.quote,
       hasHeaders: c.has_headers,
       flexible: c.flexible,
       inferTypes: c.infer_types,
-      file,
       connector: CONNECTOR,
-    });
+    };
   }
 }
 

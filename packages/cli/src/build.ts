@@ -12,6 +12,8 @@ import {
   type Source,
   type StateStore,
   type Transform,
+  type TransformSpec,
+  transformDefinition,
   type Value,
 } from "faucet-core";
 import type { ResolvedConnector, ResolvedPipeline } from "./config/resolve.js";
@@ -63,6 +65,19 @@ async function create<T>(connector: ResolvedConnector<Definition>, context: Crea
 }
 
 /**
+ * The transforms as `{type, config}` specs a worker thread can compile again (parallel pages),
+ * or undefined when one is not a built-in (a plugin's code may not load in a worker).
+ */
+function workerTransformSpecs(resolved: ResolvedPipeline): TransformSpec[] | undefined {
+  const specs: TransformSpec[] = [];
+  for (const t of resolved.transforms) {
+    if (t.definition !== transformDefinition(t.type)) return undefined;
+    specs.push({ type: t.type, config: t.input });
+  }
+  return specs;
+}
+
+/**
  * Creates the source, transforms, sink, dead-letter sink and state store, and the Pipeline.
  *
  * @example
@@ -100,15 +115,18 @@ export async function buildPipeline(resolved: ResolvedPipeline, options: BuildOp
       options.stateStore ??
       (options.dryRun ? new MemoryStateStore() : await create<StateStore>(resolved.state, context));
     opened.push(stateStore);
+    const transformSpecs = workerTransformSpecs(resolved);
     const pipelineOptions: PipelineOptions = {
       name: resolved.name,
       stateStore,
       transforms,
+      ...(transformSpecs ? { transformSpecs } : {}),
       // A dry run or a preview commits nothing, so there is no delivery guarantee to hold.
       delivery: options.dryRun || options.sink ? "at_least_once" : resolved.delivery,
       logger: options.logger,
       ...(resolved.batchSize !== undefined ? { batchSize: resolved.batchSize } : {}),
       ...(resolved.prefetch !== undefined ? { prefetch: resolved.prefetch } : {}),
+      ...(resolved.workers !== undefined ? { workers: resolved.workers } : {}),
       ...(resolved.leaseTtlMs !== undefined ? { lease: { ttlMs: resolved.leaseTtlMs } } : {}),
       ...(resolved.retry ? { retry: resolved.retry } : {}),
       ...(resolved.retryOn ? { retryOn: resolved.retryOn } : {}),

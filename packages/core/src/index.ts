@@ -73,6 +73,15 @@ export type { LeaseOptions, StateLease } from "./lease.js";
 export { acquireFileLease, alreadyRunning, DEFAULT_LEASE_TTL_MS, leaseLost } from "./lease.js";
 export type { LogFields, Logger } from "./logger.js";
 export { consoleLogger, silentLogger } from "./logger.js";
+export type {
+  ChunkDecoder,
+  ChunkDecoderFactory,
+  PageSerializer,
+  PageSerializerFactory,
+  ParallelChunk,
+  WorkerModuleSpec,
+} from "./parallel/contract.js";
+export { defaultWorkers } from "./parallel/plan.js";
 export type { PipelineOptions, PipelineProgress, PipelineResult } from "./pipeline.js";
 export { Pipeline } from "./pipeline.js";
 export { prefetch } from "./prefetch.js";

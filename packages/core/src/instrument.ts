@@ -38,6 +38,7 @@ const SINK_OPERATIONS: Record<string, string> = {
   writeBatch: "write",
   writeBatchPartial: "write",
   writeBatchIdempotent: "write",
+  writeSerialized: "write",
   flush: "flush",
   resume: "resume",
   lastCommittedToken: "read_token",
@@ -59,6 +60,8 @@ const SOURCE_OPERATIONS: Record<string, string> = {
 };
 
 const PLAIN_METHODS = ["connectorName", "configSchema", "stateKey", "capabilities"] as const;
+/** A sink's `serializer` names a worker module: nothing to time, but it must be forwarded. */
+const PLAIN_SINK_METHODS = [...PLAIN_METHODS, "serializer"] as const;
 
 /**
  * Wraps a source so every call and every page it streams is timed and reported. Every method
@@ -81,6 +84,13 @@ export function instrumentSource(inner: Source, instrumentation: Instrumentation
     wrapped.streamPages = (ctx: FetchContext, batchSize: number, signal?: AbortSignal) =>
       timedPages(instrumentation, connector, stream(ctx, batchSize, signal));
   }
+  if (inner.parallelChunks) {
+    const split = inner.parallelChunks.bind(inner);
+    wrapped.parallelChunks = (ctx: FetchContext, batchSize: number, signal?: AbortSignal) => {
+      const chunks = split(ctx, batchSize, signal);
+      return chunks && timedPages(instrumentation, connector, chunks, (chunk) => chunk.records ?? 0);
+    };
+  }
   return wrapped;
 }
 
@@ -92,11 +102,15 @@ export function instrumentSource(inner: Source, instrumentation: Instrumentation
  */
 export function instrumentSink(inner: Sink, instrumentation: Instrumentation): Sink {
   const connector = sinkName(inner);
-  const wrapped = forward(inner, PLAIN_METHODS) as Sink & Record<string, unknown>;
+  const wrapped = forward(inner, PLAIN_SINK_METHODS) as Sink & Record<string, unknown>;
   for (const [method, operation] of Object.entries(SINK_OPERATIONS)) {
     const fn = (inner as unknown as Record<string, unknown>)[method];
     if (typeof fn !== "function") continue;
-    const counter = method.startsWith("writeBatch") ? (_: unknown, args: unknown[]) => lengthOf(args[0]) : undefined;
+    const counter = method.startsWith("writeBatch")
+      ? (_: unknown, args: unknown[]) => lengthOf(args[0])
+      : method === "writeSerialized"
+        ? (_: unknown, args: unknown[]) => (typeof args[1] === "number" ? args[1] : undefined)
+        : undefined;
     wrapped[method] = (...args: unknown[]) =>
       timed(instrumentation, "sink", connector, operation, () => fn.apply(inner, args), counter, args);
   }
@@ -151,11 +165,12 @@ async function timed<T>(
   }
 }
 
-async function* timedPages(
+async function* timedPages<T = StreamPage>(
   instrumentation: Instrumentation,
   connector: string,
-  pages: AsyncIterable<StreamPage>,
-): AsyncGenerator<StreamPage> {
+  pages: AsyncIterable<T>,
+  recordsOf: (item: T) => number = (page) => (page as StreamPage).records.length,
+): AsyncGenerator<T> {
   const iterator = pages[Symbol.asyncIterator]();
   try {
     for (;;) {
@@ -165,7 +180,7 @@ async function* timedPages(
         connector,
         "read",
         () => iterator.next(),
-        (r) => ((r as IteratorResult<StreamPage>).done ? 0 : (r as IteratorResult<StreamPage>).value.records.length),
+        (r) => ((r as IteratorResult<T>).done ? 0 : recordsOf((r as IteratorResult<T>).value as T)),
       );
       if (step.done) return;
       yield step.value;

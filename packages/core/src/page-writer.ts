@@ -70,6 +70,17 @@ export class PageWriter {
     });
   }
 
+  /** A page serialized on a worker thread, written with `writeSerialized`. Resolves to rows written. */
+  async writeSerialized(bytes: Uint8Array, count: number): Promise<number> {
+    const sink = this.sink;
+    const written = await this.call(
+      "write",
+      () => sink.writeSerialized?.(bytes, count) as Promise<number>,
+      this.#replaySafe,
+    );
+    return countOf(written, count);
+  }
+
   /** A plain or partial write; refused rows are appended to `failed`. Resolves to rows written. */
   async write(records: Value[], failed: DeadLetterItem[]): Promise<number> {
     const { deadLetter, poison } = this.#options;

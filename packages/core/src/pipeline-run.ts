@@ -2,11 +2,16 @@ import type { DeadLetterItem } from "./dead-letter.js";
 import { DeadLetterWriter } from "./dead-letter.js";
 import type { DeliveryReport } from "./delivery.js";
 import { formatCommitToken } from "./delivery.js";
-import { FaucetError } from "./errors.js";
+import { cancelledError, FaucetError } from "./errors.js";
 import type { StateLease } from "./lease.js";
 import type { Logger } from "./logger.js";
 import { consoleLogger } from "./logger.js";
 import { PageWriter } from "./page-writer.js";
+import type { ParallelChunk } from "./parallel/contract.js";
+import type { ParallelPlan } from "./parallel/plan.js";
+import { planParallel } from "./parallel/plan.js";
+import { WorkerPool } from "./parallel/pool.js";
+import { parallelPages, StagedError } from "./parallel/read.js";
 import type { Pipeline, PipelineOptions, PipelineProgress, PipelineResult } from "./pipeline.js";
 import { prefetch } from "./prefetch.js";
 import { CircuitBreaker, pipelineMayRetry } from "./resilience.js";
@@ -29,7 +34,14 @@ interface PreparedPage {
   bookmark: Value | undefined;
   rejected: RejectedRecord[];
   rawCount: number;
+  /** Parallel pages: the page as the sink's bytes (`records` is then empty), and its record count. */
+  serialized?: Uint8Array;
+  count?: number;
+  /** Called once the page is written: its memory can be filled again. */
+  release?: (() => void) | undefined;
 }
+
+const NO_RECORDS: Value[] = [];
 
 const DEFAULT_BATCH_SIZE = 1000;
 
@@ -60,6 +72,8 @@ export class PipelineRun {
   #lease: StateLease | undefined;
   #leaseLost: FaucetError | undefined;
   #breaker: CircuitBreaker | undefined;
+  #parallel: ParallelPlan | undefined;
+  #pool: WorkerPool | undefined;
   /** Records written since the last saved bookmark: re-reading would write them twice. */
   #sinceBookmark = 0;
   /** Errors raised by the source (as opposed to the sink or state), so only those restart it. */
@@ -147,6 +161,9 @@ export class PipelineRun {
       poison: this.#options.poison,
       logger: this.#logger,
     });
+    const plan = planParallel(this.#options, this.#source, this.#sink, this.#delivery);
+    if (typeof plan === "string") this.#logger.debug("parallel pages off", { pipeline: this.#name, reason: plan });
+    else this.#parallel = plan;
     return batchSize;
   }
 
@@ -208,7 +225,7 @@ export class PipelineRun {
     for (let failures = 0; ; ) {
       const committedBefore = this.#pages;
       try {
-        for await (const page of prefetch(this.#readPages(batchSize), depth)) {
+        for await (const page of prefetch(this.#parallelPages(batchSize) ?? this.#readPages(batchSize), depth)) {
           if (this.#abort.signal.aborted) return undefined;
           const deferred = await this.#commitPage(page);
           if (deferred || this.#limitReached) return deferred;
@@ -279,6 +296,94 @@ export class PipelineRun {
     }
   }
 
+  /**
+   * Parallel pages (docs/concepts.md): the source's chunks decoded, transformed and serialized
+   * on worker threads, yielded in source order; undefined when the run or the source cannot.
+   */
+  #parallelPages(batchSize: number): AsyncGenerator<PreparedPage> | undefined {
+    const plan = this.#parallel;
+    if (!plan || !this.#source.parallelChunks) return undefined;
+    const ctx: FetchContext = {
+      ...(this.#options.params ? { params: this.#options.params } : {}),
+      signal: this.#abort.signal,
+      logger: this.#logger,
+    };
+    let chunks: AsyncIterable<ParallelChunk> | undefined;
+    try {
+      chunks = this.#source.parallelChunks(ctx, batchSize, this.#abort.signal);
+    } catch (error) {
+      // Inside #drive's try: a source failure like any other (restarted when that is safe).
+      throw this.#stagedFailure(new StagedError(error, "read"));
+    }
+    if (!chunks) {
+      this.#logger.debug("parallel pages off", { pipeline: this.#name, reason: "the source declined (its config)" });
+      return undefined;
+    }
+    return this.#readParallel(plan, chunks);
+  }
+
+  async *#readParallel(plan: ParallelPlan, chunks: AsyncIterable<ParallelChunk>): AsyncGenerator<PreparedPage> {
+    this.#logger.debug("parallel pages on", { pipeline: this.#name, workers: plan.workers });
+    // Started before the first read, so thread start-up overlaps it.
+    const pool = new WorkerPool({
+      size: plan.workers,
+      logger: this.#logger,
+      setup: {
+        serializer: plan.serializer,
+        transforms: plan.transforms,
+        pipeline: this.#name,
+        runStartedAt: this.#startedAt.getTime(),
+        baseDir: process.cwd(),
+      },
+    });
+    this.#pool = pool;
+    try {
+      const pages = parallelPages(chunks, pool, {
+        inFlight: plan.workers + 1,
+        firstPage: this.#pages,
+        signal: this.#abort.signal,
+      });
+      for await (const page of pages) {
+        yield {
+          index: page.index,
+          records: NO_RECORDS,
+          bookmark: page.bookmark,
+          rejected: [],
+          rawCount: page.raw,
+          serialized: page.bytes,
+          count: page.count,
+          release: page.release,
+        };
+      }
+    } catch (error) {
+      if (error instanceof StagedError) throw this.#stagedFailure(error);
+      throw error;
+    } finally {
+      await pool.terminate();
+    }
+  }
+
+  /** A parallel-path failure, reported as the single-threaded path reports the same stage. */
+  #stagedFailure(staged: StagedError): FaucetError {
+    const error = staged.error;
+    switch (staged.stage) {
+      case "read":
+      case "source": {
+        if (this.#abort.signal.aborted && !(error instanceof FaucetError)) return cancelledError();
+        const failure = FaucetError.wrap(error, "source", { connector: sourceName(this.#source) });
+        this.#sourceFailures.add(failure);
+        return failure;
+      }
+      case "transform":
+        return FaucetError.wrap(error, "transform");
+      case "sink":
+        return FaucetError.wrap(error, "sink", { connector: sinkName(this.#sink), message: "write failed" });
+      default:
+        if (this.#abort.signal.aborted && FaucetError.is(error, "cancelled")) return error;
+        return FaucetError.wrap(error, "custom");
+    }
+  }
+
   /** Writes one page and commits its bookmark. Returns a budget error to raise after committing. */
   async #commitPage(page: PreparedPage): Promise<FaucetError | undefined> {
     let { records, bookmark } = page;
@@ -297,7 +402,11 @@ export class PipelineRun {
     if (this.#drift && records.length > 0) await this.#drift.check(records);
 
     let written = 0;
-    if (this.#delivery.mechanism === "atomic_watermark") {
+    if (page.serialized) {
+      // Parallel pages: no limit, drift, dead letters or watermark (see planParallel).
+      if (page.count) written = await this.#writer.writeSerialized(page.serialized, page.count);
+      page.release?.();
+    } else if (this.#delivery.mechanism === "atomic_watermark") {
       written = await this.#writeWatermarked(records, bookmark);
     } else if (records.length > 0) {
       written = await this.#writer.write(records, failed);
@@ -359,6 +468,8 @@ export class PipelineRun {
   /** Every exit path: flush, settle the overwrite, close. Returns the error the run reports. */
   async #finish(failure: FaucetError | undefined, overwriteBegun: boolean): Promise<FaucetError | undefined> {
     let result = failure;
+    // Every exit path ends the workers (reading ends them too; this covers a stuck read).
+    await this.#pool?.terminate();
     try {
       await this.#flushAll();
     } catch (error) {

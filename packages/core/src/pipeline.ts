@@ -12,6 +12,7 @@ import type { Source } from "./source.js";
 import { sourceName } from "./source.js";
 import type { StateStore } from "./state.js";
 import type { Transform } from "./transform.js";
+import type { TransformSpec } from "./transforms/registry.js";
 import type { Value } from "./value.js";
 
 /** Options of {@link Pipeline}. Everything is optional. */
@@ -30,6 +31,18 @@ export interface PipelineOptions {
   startBookmark?: Value;
   /** Page stages, applied in order to every page. */
   transforms?: readonly Transform[];
+  /**
+   * The `{type, config}` specs `transforms` were compiled from (`createTransforms`), so worker
+   * threads can compile them too. Without them, transforms keep a run single-threaded.
+   */
+  transformSpecs?: readonly TransformSpec[];
+  /**
+   * Worker threads for parallel pages (docs/concepts.md): when the source can cut its input into
+   * chunks and the sink can serialize on a worker, workers parse, transform and serialize whole
+   * pages while the main thread writes them in order. Default 2 on a machine with two or more
+   * cores, else 0; 0 runs single-threaded.
+   */
+  workers?: number;
   /** Aborting stops reading, flushes what was written and returns `cancelled: true`. */
   signal?: AbortSignal;
   /**

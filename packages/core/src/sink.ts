@@ -1,5 +1,6 @@
 import type { CheckReport } from "./check.js";
 import type { FaucetError } from "./errors.js";
+import type { WorkerModuleSpec } from "./parallel/contract.js";
 import type { FetchContext } from "./source.js";
 import type { JsonSchema, Value } from "./value.js";
 
@@ -107,6 +108,18 @@ export interface Sink {
   abortOverwrite?(): Promise<void>;
   /** Non-mutating pre-flight probes. */
   check?(ctx: FetchContext): Promise<CheckReport>;
+  /**
+   * The module that serializes pages on a worker thread (it exports `createPageSerializer`), or
+   * undefined when this sink's config cannot (docs/concepts.md, "Parallel pages"). Requires
+   * `writeSerialized`.
+   */
+  serializer?(): WorkerModuleSpec | undefined;
+  /**
+   * Writes one page already serialized by the `serializer` module: one write per page, with the
+   * same append, resume, flush and failure semantics as `writeBatch`. Resolves to rows written.
+   * `bytes` is reused once this resolves: copy what must outlive the call.
+   */
+  writeSerialized?(bytes: Uint8Array, records: number): Promise<number>;
 }
 
 const DEFAULT_SINK_CAPABILITIES: SinkCapabilities = {

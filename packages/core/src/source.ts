@@ -1,5 +1,6 @@
 import type { CheckReport } from "./check.js";
 import type { Logger } from "./logger.js";
+import type { ParallelChunk } from "./parallel/contract.js";
 import type { JsonSchema, Value } from "./value.js";
 
 /** One page of records and, when the source can resume after it, the bookmark to resume from. */
@@ -61,6 +62,13 @@ export interface Source {
    * source's own configured batch size wins. Must stop promptly once `signal` aborts.
    */
   streamPages?(ctx: FetchContext, batchSize: number, signal?: AbortSignal): AsyncIterable<StreamPage>;
+  /**
+   * Cuts the input into independently decodable chunks of whole pages, decoded on worker
+   * threads (docs/concepts.md, "Parallel pages"). Returns undefined when the current config
+   * cannot be split (the pipeline then reads `streamPages`). Must stop promptly once `signal`
+   * aborts.
+   */
+  parallelChunks?(ctx: FetchContext, batchSize: number, signal?: AbortSignal): AsyncIterable<ParallelChunk> | undefined;
   /** E.g. `source-csv`. */
   connectorName?(): string;
   /** JSON Schema of this connector's config. */

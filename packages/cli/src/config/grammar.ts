@@ -98,6 +98,15 @@ export const ExecutionSpec = z
       .min(0)
       .optional()
       .describe("Pages read ahead of the one being written (default 1, 0 = no overlap)."),
+    workers: z
+      .number()
+      .int()
+      .min(0)
+      .max(64)
+      .optional()
+      .describe(
+        "Worker threads that parse, transform and serialize whole pages while the main thread writes them in order, when the source and sink support it (default 2 on a machine with two or more cores, 0 = single-threaded).",
+      ),
     max_concurrent: z
       .number()
       .int()

@@ -58,6 +58,8 @@ export interface ResolvedPipeline {
   schemaDrift?: SchemaDriftPolicy;
   batchSize?: number;
   prefetch?: number;
+  /** `execution.workers`: worker threads for parallel pages. */
+  workers?: number;
   retry?: RetryPolicy;
   retryOn?: RetryCategory[];
   circuitBreaker?: CircuitBreakerOptions;
@@ -151,6 +153,7 @@ export async function resolvePipeline(loaded: LoadedDocument, options: ResolveOp
     ...(p.schema ? { schemaDrift: p.schema.on_drift } : {}),
     ...(execution.batch_size !== undefined ? { batchSize: execution.batch_size } : {}),
     ...(execution.prefetch !== undefined ? { prefetch: execution.prefetch } : {}),
+    ...(execution.workers !== undefined ? { workers: execution.workers } : {}),
     ...(execution.lease_ttl_secs !== undefined ? { leaseTtlMs: Math.round(execution.lease_ttl_secs * 1000) } : {}),
     ...(retry
       ? {

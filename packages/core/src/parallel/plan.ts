@@ -1,0 +1,64 @@
+import { availableParallelism } from "node:os";
+import type { DeliveryReport } from "../delivery.js";
+import { FaucetError } from "../errors.js";
+import type { PipelineOptions } from "../pipeline.js";
+import type { Sink } from "../sink.js";
+import type { Source } from "../source.js";
+import type { TransformSpec } from "../transforms/registry.js";
+import { transformDefinition } from "../transforms/registry.js";
+import type { WorkerModuleSpec } from "./contract.js";
+
+/** How a run uses worker threads, when it can. */
+export interface ParallelPlan {
+  workers: number;
+  serializer: WorkerModuleSpec;
+  transforms: readonly TransformSpec[];
+}
+
+/** The default number of workers: two where there is a second core, none on one core. */
+export function defaultWorkers(): number {
+  return availableParallelism() >= 2 ? 2 : 0;
+}
+
+/**
+ * Whether a run can take the parallel path, and with what; otherwise the reason it cannot
+ * (logged at debug level). Parallel pages need a sink that serializes in a worker, transforms
+ * given as specs the worker can compile, and none of the features that need the records
+ * themselves on the main thread: a dead-letter sink, poison isolation, schema drift handling,
+ * a record limit and exactly-once (watermarked) writes. The source's own say comes later:
+ * `parallelChunks` may still decline.
+ */
+export function planParallel(
+  options: Readonly<PipelineOptions>,
+  source: Source,
+  sink: Sink,
+  delivery: DeliveryReport,
+): ParallelPlan | string {
+  const workers = options.workers ?? defaultWorkers();
+  if (!Number.isInteger(workers) || workers < 0) {
+    throw new FaucetError("config", `workers must be a non-negative integer, got ${workers}`, {
+      hint: "use 0 to run single-threaded, or the number of worker threads (default 2)",
+    });
+  }
+  if (workers === 0) return "workers: 0";
+  if (!source.parallelChunks) return "the source cannot split its input into chunks";
+  if (!sink.serializer || !sink.writeSerialized) return "the sink cannot serialize on a worker";
+  const serializer = sink.serializer();
+  if (!serializer) return "the sink's config cannot serialize on a worker";
+  const transforms = options.transforms ?? [];
+  const specs = options.transformSpecs ?? [];
+  if (transforms.length > 0 || specs.length > 0) {
+    if (specs.length !== transforms.length) return "transforms given as functions (no transformSpecs)";
+    for (const spec of specs) {
+      if (spec.type === "custom" || !transformDefinition(spec.type)) {
+        return `transform \`${spec.type}\` is not a built-in a worker can compile`;
+      }
+    }
+  }
+  if (options.deadLetter) return "a dead-letter sink needs the records on the main thread";
+  if (options.poison) return "poison isolation needs the records on the main thread";
+  if (options.schemaDrift && options.schemaDrift !== "ignore") return "schema drift handling needs the records";
+  if (options.limit !== undefined) return "a record limit cuts pages on the main thread";
+  if (delivery.mechanism === "atomic_watermark") return "exactly-once writes use writeBatchIdempotent";
+  return { workers, serializer, transforms: specs };
+}

@@ -1,0 +1,198 @@
+import { type ResourceLimits, Worker } from "node:worker_threads";
+import { FaucetError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import type { ParallelChunk, WorkerModuleSpec } from "./contract.js";
+import type { FromWorker, ToWorker, WireError, WorkerSetup } from "./wire.js";
+import { fromWire } from "./wire.js";
+
+/** One decoded, transformed and serialized page, as bytes. */
+export interface SerializedPage {
+  bytes: Uint8Array;
+  /** Records in `bytes` (after transforms). */
+  count: number;
+  /** Records the source produced for the page (before transforms). */
+  raw: number;
+}
+
+/** What a worker made of one chunk: its pages, and the error that stopped it, if any. */
+export interface ChunkResult {
+  pages: SerializedPage[];
+  /** The buffer the pages are views of: hand it to `recycle` once they are written. */
+  output: ArrayBuffer;
+  /** The chunk's input, back from the worker. */
+  input: ArrayBuffer;
+  error?: { error: Error; stage: WireError["stage"] };
+}
+
+interface Pending {
+  resolve(result: ChunkResult): void;
+  reject(error: unknown): void;
+}
+
+interface Member {
+  worker: Worker;
+  pending: Map<number, Pending>;
+  /** Decoder specs this worker has been sent, by id. */
+  decoders: Set<number>;
+  exited: boolean;
+}
+
+/**
+ * A worker's young generation: room for a page's records, which die young. V8's default (up to
+ * 48 MiB per isolate) made each worker's RSS ~20 MiB larger for no measured gain; much smaller
+ * promoted records to the old generation and cost more memory, not less (1M benchmark rows:
+ * peak RSS 169 MiB by default, 126 MiB at 8, 141 at 16, 152 at 4).
+ */
+const WORKER_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 8 };
+
+/** Options of {@link WorkerPool}. */
+export interface WorkerPoolOptions {
+  size: number;
+  setup: WorkerSetup;
+  logger: Logger;
+  resourceLimits?: ResourceLimits;
+}
+
+/**
+ * The worker threads of one run. Each chunk goes to the worker with the fewest chunks queued;
+ * a worker handles its chunks in order. Workers start when the pool is made, so their start-up
+ * overlaps the source's first read. `terminate` ends them all and fails whatever is pending;
+ * it is idempotent.
+ */
+export class WorkerPool {
+  readonly #members: Member[] = [];
+  readonly #decoderIds = new Map<WorkerModuleSpec, number>();
+  readonly #logger: Logger;
+  /** Output buffers whose pages are written, for the next chunks to fill. */
+  readonly #free: ArrayBuffer[] = [];
+  #nextId = 0;
+  #terminated: Promise<void> | undefined;
+
+  constructor(options: WorkerPoolOptions) {
+    this.#logger = options.logger;
+    for (let i = 0; i < options.size; i++) {
+      const worker = new Worker(new URL("./worker.js", import.meta.url), {
+        workerData: options.setup,
+        stdout: false,
+        stderr: false,
+        resourceLimits: options.resourceLimits ?? WORKER_LIMITS,
+      });
+      const member: Member = { worker, pending: new Map(), decoders: new Set(), exited: false };
+      worker.on("message", (message: FromWorker) => this.#onMessage(member, message));
+      worker.on("error", (error) => this.#fail(member, workerFailure(error)));
+      worker.on("exit", (code) => {
+        member.exited = true;
+        this.#fail(member, new FaucetError("custom", `a parallel-pages worker exited (code ${code})`));
+      });
+      this.#members.push(member);
+    }
+  }
+
+  get size(): number {
+    return this.#members.length;
+  }
+
+  /** Decodes, transforms and serializes one chunk on a worker. `firstPage` is its first page's index. */
+  run(chunk: ParallelChunk, firstPage: number): Promise<ChunkResult> {
+    if (this.#terminated) return Promise.reject(new FaucetError("cancelled", "the worker pool was terminated"));
+    let member = this.#members[0] as Member;
+    for (const candidate of this.#members) if (candidate.pending.size < member.pending.size) member = candidate;
+    let decoder = this.#decoderIds.get(chunk.decoder);
+    if (decoder === undefined) {
+      decoder = this.#nextId++;
+      this.#decoderIds.set(chunk.decoder, decoder);
+    }
+    if (!member.decoders.has(decoder)) {
+      member.decoders.add(decoder);
+      this.#post(member, { type: "decoder", id: decoder, spec: chunk.decoder });
+    }
+    const id = this.#nextId++;
+    return new Promise<ChunkResult>((resolve, reject) => {
+      member.pending.set(id, { resolve, reject });
+      const output = this.#free.pop();
+      const message: ToWorker = {
+        type: "chunk",
+        id,
+        decoder,
+        input: chunk.input,
+        meta: chunk.meta,
+        firstPage,
+        ...(output ? { output } : {}),
+      };
+      this.#post(member, message, output ? [chunk.input, output] : [chunk.input]);
+    });
+  }
+
+  /** Takes back a result's output buffer once its pages are written, to fill again. */
+  recycle(buffer: ArrayBuffer): void {
+    if (this.#free.length < this.#members.length + 2 && buffer.byteLength > 0) this.#free.push(buffer);
+  }
+
+  /** Ends every worker; pending chunks fail with a `cancelled` error. */
+  terminate(): Promise<void> {
+    this.#terminated ??= (async () => {
+      const stopped = new FaucetError("cancelled", "the worker pool was terminated");
+      for (const member of this.#members) this.#fail(member, stopped);
+      await Promise.all(this.#members.map((member) => member.worker.terminate().catch(() => 0)));
+    })();
+    return this.#terminated;
+  }
+
+  #post(member: Member, message: ToWorker, transfer: ArrayBuffer[] = []): void {
+    if (member.exited) {
+      this.#fail(member, new FaucetError("custom", "a parallel-pages worker is no longer running"));
+      return;
+    }
+    member.worker.postMessage(message, transfer);
+  }
+
+  #onMessage(member: Member, message: FromWorker): void {
+    switch (message.type) {
+      case "ready":
+        return;
+      case "log":
+        this.#logger[message.level](message.message, message.fields);
+        return;
+      case "failed":
+        this.#fail(member, fromWire(message.error));
+        return;
+      case "result": {
+        const pending = member.pending.get(message.id);
+        if (!pending) return;
+        member.pending.delete(message.id);
+        pending.resolve(chunkResult(message));
+      }
+    }
+  }
+
+  #fail(member: Member, error: unknown): void {
+    const pending = [...member.pending.values()];
+    member.pending.clear();
+    for (const p of pending) p.reject(error);
+  }
+}
+
+function chunkResult(message: Extract<FromWorker, { type: "result" }>): ChunkResult {
+  const pages: SerializedPage[] = [];
+  let start = 0;
+  for (let i = 0; i < message.pages.length; i += 3) {
+    const end = message.pages[i] as number;
+    pages.push({
+      bytes: new Uint8Array(message.output, start, end - start),
+      count: message.pages[i + 1] as number,
+      raw: message.pages[i + 2] as number,
+    });
+    start = end;
+  }
+  const result: ChunkResult = { pages, output: message.output, input: message.input };
+  if (message.error) result.error = { error: fromWire(message.error), stage: message.error.stage };
+  return result;
+}
+
+function workerFailure(error: Error): FaucetError {
+  const memory = (error as { code?: string }).code === "ERR_WORKER_OUT_OF_MEMORY";
+  return new FaucetError("custom", `a parallel-pages worker failed: ${error.message}`, {
+    cause: error,
+    ...(memory ? { hint: "lower execution.workers, or the page size (batch_size)" } : {}),
+  });
+}
