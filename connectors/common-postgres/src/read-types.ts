@@ -60,6 +60,27 @@ const timestamp: TextParser = (text) =>
     : text;
 const bytea: TextParser = (text) =>
   text.startsWith("\\x") ? Buffer.from(text.slice(2), "hex").toString("base64") : text;
+/**
+ * How a COPY text decoder may read a column in place, without cutting its text out first:
+ * `text` for every type whose parser is the identity, `parser` for those only their parser reads.
+ */
+export type ReaderKind = "int" | "int8" | "float" | "bool" | "timestamptz" | "timestamp" | "json" | "text" | "parser";
+
+/** The reader kind of each scalar type that has one. */
+const READER_KINDS = new Map<number, ReaderKind>([
+  [OID.bool, "bool"],
+  [OID.int8, "int8"],
+  [OID.int2, "int"],
+  [OID.int4, "int"],
+  [OID.oid, "int"],
+  [OID.float4, "float"],
+  [OID.float8, "float"],
+  [OID.timestamp, "timestamp"],
+  [OID.timestamptz, "timestamptz"],
+  [OID.json, "json"],
+  [OID.jsonb, "json"],
+]);
+
 /** What a JSON parser does with a number a double cannot hold exactly. */
 export type JsonBigNumbers = "fail" | "string";
 
@@ -179,6 +200,20 @@ export class TypeRegistry {
       this.#cache.set(oid, parser);
     }
     return parser;
+  }
+
+  /**
+   * How a decoder may read this type in place (what {@link parserFor} gives, read without cutting
+   * the text out); `parser` when only the parser can.
+   *
+   * @example
+   * registry.readerKind(20); // "int8"
+   */
+  readerKind(oid: number): ReaderKind {
+    const base = this.baseOf(oid);
+    const kind = READER_KINDS.get(base);
+    if (kind) return kind;
+    return SCALAR_PARSERS.has(base) || this.#arrays.has(base) ? "parser" : "text";
   }
 
   /** The element OID when `oid` is an array type. */

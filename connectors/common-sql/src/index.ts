@@ -52,6 +52,7 @@ export type { IncrementalQueryOptions, ReadPlan } from "./incremental.js";
 export { incrementalQuery, PageAssembler, stateKeyFor, trimQuery } from "./incremental.js";
 export type { DatabaseLocation, DatabaseLocationOptions } from "./location.js";
 export { databaseLocation } from "./location.js";
+export { NOT_SIMPLE, SimpleJsonReader } from "./simple-json.js";
 export type { PackedStatement, PackOptions } from "./statements.js";
 export { packStatements, rowsPerStatement } from "./statements.js";
 export type { ParsedTimestamp } from "./time.js";

@@ -32,9 +32,9 @@ import {
 } from "faucet-core";
 import type { PoolClient } from "pg";
 import { jsonbColumn, PostgresSinkConfig, type PostgresSinkConfigInput } from "./config.js";
+import { CopyWriter } from "./copy-writer.js";
 import {
   encodeColumns,
-  encodeCopy,
   encodeRows,
   lastPerKey,
   type PageColumn,
@@ -100,6 +100,7 @@ export class PostgresSink implements Sink {
   #columns: Columns | undefined;
   #overwriting = false;
   #tokenTableReady = false;
+  #copyWriter: CopyWriter | undefined;
 
   constructor(config: PostgresSinkConfigInput, options: PostgresSinkOptions = {}) {
     this.config = parseConfig(PostgresSinkConfig, config, { connector: CONNECTOR });
@@ -391,7 +392,8 @@ export class PostgresSink implements Sink {
    */
   async #copyInto(client: PoolClient, table: TableRef, page: PageColumn[], records: readonly Value[]): Promise<void> {
     const { from: copyFrom } = await import("pg-copy-streams");
-    const first = encodeCopy(records, page, 0, Math.min(records.length, COPY_CHUNK_ROWS));
+    const writer = this.#copyWriterFor(page);
+    const first = writer.encode(records, 0, Math.min(records.length, COPY_CHUNK_ROWS));
     const stream = client.query(
       copyFrom(
         copyFromSql(
@@ -407,7 +409,7 @@ export class PostgresSink implements Sink {
       for (let from = COPY_CHUNK_ROWS; ; from += COPY_CHUNK_ROWS) {
         if (!stream.write(chunk)) await Promise.race([once(stream, "drain"), done]);
         if (from >= records.length) break;
-        chunk = encodeCopy(records, page, from, Math.min(records.length, from + COPY_CHUNK_ROWS));
+        chunk = writer.encode(records, from, Math.min(records.length, from + COPY_CHUNK_ROWS));
       }
     } catch (error) {
       // A record that cannot be encoded: CopyFail makes the server abandon the COPY.
@@ -417,6 +419,13 @@ export class PostgresSink implements Sink {
     }
     stream.end();
     await done;
+  }
+
+  /** The COPY encoder for a page's columns, compiled again only when they change. */
+  #copyWriterFor(page: readonly PageColumn[]): CopyWriter {
+    if (this.#copyWriter?.fits(page)) return this.#copyWriter;
+    this.#copyWriter = new CopyWriter(page);
+    return this.#copyWriter;
   }
 
   async #insert(client: PoolClient, page: PageColumn[], records: readonly Value[], suffix: string): Promise<void> {

@@ -36,6 +36,7 @@ import {
 } from "faucet-core";
 import type { FieldDef, PoolClient } from "pg";
 import { PostgresSourceConfig, type PostgresSourceConfigInput } from "./config.js";
+import { CopyOutStream } from "./copy-out.js";
 import { CellError, CopyTextDecoder } from "./copy-text.js";
 import { inlineParams } from "./placeholders.js";
 
@@ -147,7 +148,6 @@ export class PostgresSource implements Source {
     const pageSize = this.config.batch_size ?? batchSize;
     const sql = this.#inlinedPlan();
     const key = this.#incremental?.key;
-    const { to: copyTo } = await import("pg-copy-streams");
     const client = await this.#pool.connect();
     let finished = false;
     try {
@@ -155,11 +155,13 @@ export class PostgresSource implements Source {
       // replication_key that is not among them fail with a clear message.
       const fields = await this.#describe(client, this.#inlinedBase());
       if (key !== undefined && !fields.some((f) => f.name === key)) throw missingKey(key);
+      const registry = this.#pool.registry;
       const decoder = new CopyTextDecoder(
         fields.map((f) => f.name),
-        fields.map((f) => this.#pool.registry.parserFor(f.dataTypeID)),
+        fields.map((f) => registry.parserFor(f.dataTypeID)),
+        fields.map((f) => registry.readerKind(f.dataTypeID)),
       );
-      const stream = client.query(copyTo(`COPY (${sql}\n) TO STDOUT`));
+      const stream = client.query(new CopyOutStream(`COPY (${sql}\n) TO STDOUT`));
       const pages = new PageAssembler(pageSize, key);
       try {
         for await (const chunk of stream) {
