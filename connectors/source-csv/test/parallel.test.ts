@@ -8,6 +8,8 @@ import { type Logger, MemoryStateStore, Pipeline, type PipelineResult, silentLog
 import { JsonlSink } from "faucet-sink-jsonl";
 import { CsvSource, type CsvSourceInput } from "faucet-source-csv";
 import { afterAll, describe, expect, test } from "vitest";
+// Internal: the SIMD record counter of the splitter.
+import { SimdScanner } from "../dist/simd-scan.js";
 
 const dir = mkdtempSync(join(tmpdir(), "faucet-csv-parallel-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -157,6 +159,67 @@ describe("parallel pages: the same records and output as the single-threaded par
     ] as const) {
       await same({ path, flexible: true }, { batchSize, chunkBytes });
     }
+  });
+});
+
+describe("parallel pages: the SIMD record count agrees with the parser", () => {
+  // Regular rows are counted 64 bytes at a time; rows the fast count cannot vouch for make it
+  // fall back to the byte scan for the rest of the page. Both must find the parser's records.
+  const regular = (i: number) =>
+    `${i},name ${i},"{""tier"":""pro"",""tags"":[""a"",""b""]}","two\nlines, and ""quotes""",${i * 0.5}`;
+  const irregular = [
+    "", // a blank line
+    '7,"ab"c,"x",y,z', // text after a closing quote
+    '8,5"3,"x",y,z', // a quote inside an unquoted field
+    "9,lone\rCR,x,y,z", // a lone CR ends a record
+    '10,"""",x,y,z', // a field that is one escaped quote
+  ];
+
+  test("the module assembles and validates here, and counts records and lines", () => {
+    const scanner = SimdScanner.create(44, 34, 1 << 16);
+    expect(scanner).toBeDefined();
+    const text = Array.from({ length: 40 }, (_, i) => regular(i)).join("\r\n");
+    const store = scanner?.grow(text.length) as Buffer;
+    store.write(text, 0, "latin1");
+    const all = scanner?.scan(0, text.length, 1_000, 44, 34);
+    // Whole 64-byte blocks only: the last rows are left to the byte scan.
+    expect(all?.irregular).toBe(false);
+    expect(all?.found).toBeGreaterThan(30);
+    expect(all?.lines).toBe(2 * (all?.found as number));
+    expect(text.slice((all?.end as number) - 2, all?.end)).toBe("\r\n");
+    const some = scanner?.scan(0, text.length, 5, 44, 34);
+    expect(some?.found).toBe(5);
+    expect(text.slice(0, some?.end).split("\r\n")).toHaveLength(6);
+    expect(SimdScanner.create(10, 34, 1024)).toBeUndefined();
+  });
+
+  test("large regular files, with irregular rows here and there, LF and CRLF", async () => {
+    for (const eol of ["\n", "\r\n"]) {
+      const rows: string[] = [];
+      for (let i = 0; i < 1_500; i++) {
+        rows.push(regular(i));
+        if (i % 211 === 17) rows.push(irregular[i % irregular.length] as string);
+      }
+      const path = file(`simd-${eol.length}.csv`, `id,name,attributes,note,value${eol}${rows.join(eol)}${eol}`);
+      for (const [batchSize, chunkBytes] of [
+        [1, 1],
+        [7, 300],
+        [100, 4096],
+        [1_000, 1 << 20],
+      ] as const) {
+        await same({ path, flexible: true }, { batchSize, chunkBytes });
+      }
+    }
+  });
+
+  test("an error deep in a regular file names the line the byte scan would", async () => {
+    const rows = Array.from({ length: 2_000 }, (_, i) => regular(i));
+    rows[1_733] = "1733,too,few";
+    const path = file("simd-ragged.csv", `id,name,attributes,note,value\n${rows.join("\n")}\n`);
+    const outcome = await same({ path }, { batchSize: 50, chunkBytes: 2048 });
+    // Each regular row spans two lines (a quoted newline); the header is line 1.
+    expect(outcome.error).toContain(`${path} line ${2 + 2 * 1_733}: expected 5 fields, found 3`);
+    expect(outcome.output.split("\n").filter(Boolean)).toHaveLength(1_700);
   });
 });
 
