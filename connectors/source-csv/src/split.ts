@@ -33,7 +33,8 @@ const NEED_MORE = -1;
 const LF = 10;
 const CR = 13;
 const EMPTY = Buffer.alloc(0);
-const STORE_BYTES = 4 << 20;
+/** The store's first size: a chunk being gathered plus a read (it grows for larger records). */
+const STORE_BYTES = 2 << 20;
 
 /**
  * Cuts CSV files into chunks of whole pages for parallel pages (docs/concepts.md): it finds

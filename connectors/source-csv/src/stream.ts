@@ -43,6 +43,8 @@ export interface CsvSourceOptions {
  * no CPU difference measurable through the noise).
  */
 const CHUNK_BYTES = 512 * 1024;
+/** Bytes per read when splitting: the splitter copies every read, so small reads keep memory low. */
+const PARALLEL_READ_BYTES = 256 * 1024;
 
 /**
  * Streams the records of one CSV file, or of every file a glob matches in sorted order, a page
@@ -124,7 +126,7 @@ export class CsvSource implements Source {
     if (pageSize <= 0) return undefined;
     const options = this.#parserOptions();
     this.#decoder ??= { module: new URL("./decoder.js", import.meta.url).href, options };
-    const inputs = () => this.#inputs(signal);
+    const inputs = () => this.#inputs(signal, PARALLEL_READ_BYTES);
     return splitCsv(
       (async function* () {
         yield* await inputs();
@@ -171,12 +173,15 @@ export class CsvSource implements Source {
     };
   }
 
-  async #inputs(signal?: AbortSignal): Promise<[string, AsyncIterable<Uint8Array>][]> {
+  async #inputs(signal?: AbortSignal, chunkSize?: number): Promise<[string, AsyncIterable<Uint8Array>][]> {
     const input = this.#options.input;
     if (input) return [[this.config.path, input]];
     const files = await expandPaths(this.config.path, { connector: CONNECTOR, ...this.#base() });
     // Opened lazily, one at a time, as the previous file finishes.
-    return files.map((file) => [file, lazy(() => readChunks(file, this.#readOptions(file, signal)))]);
+    return files.map((file) => [
+      file,
+      lazy(() => readChunks(file, { ...this.#readOptions(file, signal), ...(chunkSize ? { chunkSize } : {}) })),
+    ]);
   }
 
   #parser(file: string): CsvParser {

@@ -328,6 +328,7 @@ export class PipelineRun {
     const pool = new WorkerPool({
       size: plan.workers,
       logger: this.#logger,
+      local: { transforms: this.#options.transforms ?? [] },
       setup: {
         serializer: plan.serializer,
         transforms: plan.transforms,

@@ -29,6 +29,8 @@ interface LinesOptions {
   failAfterChunks?: number;
   /** parallelChunks returns undefined. */
   decline?: boolean;
+  /** parallelChunks waits this long before each chunk (so workers are ready for the later ones). */
+  chunkDelayMs?: number;
 }
 
 interface Piece {
@@ -99,6 +101,7 @@ class LinesSource implements Source {
           throw new FaucetError("source", "the disk went away", { connector: "source-lines" });
         }
         self.chunksPulled++;
+        if (self.options.chunkDelayMs) await new Promise((resolve) => setTimeout(resolve, self.options.chunkDelayMs));
         yield {
           input: piece.bytes.buffer as ArrayBuffer,
           decoder: self.decoderSpec,
@@ -264,6 +267,19 @@ describe("parallel pages: the same outcome as the single-threaded path", () => {
     expect(source.released).toBe(30);
   });
 
+  test("the main thread decodes the first chunks while the workers start, then the workers take over", async () => {
+    const source = new LinesSource(6_000, { pagesPerChunk: 1, decoder: { tagThread: true }, chunkDelayMs: 3 });
+    const outcome = await run(source, new LinesSink(), { workers: 2 });
+    expect(outcome.error).toBeUndefined();
+    const records = outcome.sink.lines.map((line) => JSON.parse(line) as { n: number; main: boolean });
+    expect(records.map((r) => r.n)).toEqual(Array.from({ length: 6_000 }, (_, i) => i + 1));
+    expect(records[0]?.main).toBe(true);
+    expect(records.at(-1)?.main).toBe(false);
+    // Once a worker is ready, the main thread only dispatches.
+    const firstOnWorker = records.findIndex((r) => !r.main);
+    expect(records.slice(firstOnWorker).some((r) => r.main)).toBe(false);
+  });
+
   test("at most workers + 1 chunks are in flight, so memory stays bounded", async () => {
     const source = new LinesSource(20_000, { pagesPerChunk: 1, busyMs: () => 2 });
     let most = 0;
@@ -390,10 +406,11 @@ describe("parallel pages: workers end on every exit path", () => {
     expect(cancelled.sink.lines).toHaveLength(500);
     expect(await settledThreads(before)).toBe(before);
 
-    const crashed = await run(new LinesSource(2_000, { decoder: { exitAt: 1_500 } }), new LinesSink(), { workers: 2 });
+    const crashing = new LinesSource(10_000, { pagesPerChunk: 1, decoder: { exitAt: 9_950 }, chunkDelayMs: 3 });
+    const crashed = await run(crashing, new LinesSink(), { workers: 2 });
     expect(crashed.error).toBeInstanceOf(FaucetError);
     expect(crashed.error?.message).toContain("a parallel-pages worker exited (code 3)");
-    expect(crashed.sink.lines.length).toBeLessThan(1_500);
+    expect(crashed.sink.lines.length).toBeLessThan(9_950);
     expect(await settledThreads(before)).toBe(before);
   });
 

@@ -1,9 +1,11 @@
 import { type ResourceLimits, Worker } from "node:worker_threads";
 import { FaucetError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import type { ParallelChunk, WorkerModuleSpec } from "./contract.js";
+import type { Transform } from "../transform.js";
+import type { ChunkDecoder, ParallelChunk, WorkerModuleSpec } from "./contract.js";
+import { type ChunkWork, loadDecoder, loadSerializer, processChunk } from "./process.js";
 import type { FromWorker, ToWorker, WireError, WorkerSetup } from "./wire.js";
-import { fromWire } from "./wire.js";
+import { fromWire, toWire } from "./wire.js";
 
 /** One decoded, transformed and serialized page, as bytes. */
 export interface SerializedPage {
@@ -34,6 +36,7 @@ interface Member {
   pending: Map<number, Pending>;
   /** Decoder specs this worker has been sent, by id. */
   decoders: Set<number>;
+  ready: boolean;
   exited: boolean;
 }
 
@@ -50,6 +53,11 @@ export interface WorkerPoolOptions {
   size: number;
   setup: WorkerSetup;
   logger: Logger;
+  /**
+   * The pipeline's compiled transforms: with them, the main thread processes chunks itself
+   * until the first worker is ready, so thread start-up does not delay the first pages.
+   */
+  local?: { transforms: readonly Transform[] };
   resourceLimits?: ResourceLimits;
 }
 
@@ -63,6 +71,14 @@ export class WorkerPool {
   readonly #members: Member[] = [];
   readonly #decoderIds = new Map<WorkerModuleSpec, number>();
   readonly #logger: Logger;
+  readonly #setup: WorkerSetup;
+  readonly #local:
+    | {
+        transforms: readonly Transform[];
+        work?: Promise<ChunkWork>;
+        decoders: Map<WorkerModuleSpec, Promise<ChunkDecoder>>;
+      }
+    | undefined;
   /** Output buffers whose pages are written, for the next chunks to fill. */
   readonly #free: ArrayBuffer[] = [];
   #nextId = 0;
@@ -70,6 +86,8 @@ export class WorkerPool {
 
   constructor(options: WorkerPoolOptions) {
     this.#logger = options.logger;
+    this.#setup = options.setup;
+    this.#local = options.local ? { transforms: options.local.transforms, decoders: new Map() } : undefined;
     for (let i = 0; i < options.size; i++) {
       const worker = new Worker(new URL("./worker.js", import.meta.url), {
         workerData: options.setup,
@@ -77,7 +95,7 @@ export class WorkerPool {
         stderr: false,
         resourceLimits: options.resourceLimits ?? WORKER_LIMITS,
       });
-      const member: Member = { worker, pending: new Map(), decoders: new Set(), exited: false };
+      const member: Member = { worker, pending: new Map(), decoders: new Set(), ready: false, exited: false };
       worker.on("message", (message: FromWorker) => this.#onMessage(member, message));
       worker.on("error", (error) => this.#fail(member, workerFailure(error)));
       worker.on("exit", (code) => {
@@ -95,6 +113,7 @@ export class WorkerPool {
   /** Decodes, transforms and serializes one chunk on a worker. `firstPage` is its first page's index. */
   run(chunk: ParallelChunk, firstPage: number): Promise<ChunkResult> {
     if (this.#terminated) return Promise.reject(new FaucetError("cancelled", "the worker pool was terminated"));
+    if (this.#local && !this.#members.some((m) => m.ready && !m.exited)) return this.#runLocal(chunk, firstPage);
     let member = this.#members[0] as Member;
     for (const candidate of this.#members) if (candidate.pending.size < member.pending.size) member = candidate;
     let decoder = this.#decoderIds.get(chunk.decoder);
@@ -138,6 +157,50 @@ export class WorkerPool {
     return this.#terminated;
   }
 
+  /** A chunk on this thread, the way a worker does it. */
+  async #runLocal(chunk: ParallelChunk, firstPage: number): Promise<ChunkResult> {
+    const local = this.#local;
+    if (!local) throw new Error("no local processing");
+    local.work ??= loadSerializer(this.#setup.serializer).then((serialize) => ({
+      serialize,
+      transforms: local.transforms,
+      logger: this.#logger,
+      pipeline: this.#setup.pipeline,
+      runStartedAt: new Date(this.#setup.runStartedAt),
+    }));
+    let decoder = local.decoders.get(chunk.decoder);
+    if (!decoder) {
+      decoder = loadDecoder(chunk.decoder);
+      local.decoders.set(chunk.decoder, decoder);
+    }
+    const input = chunk.input;
+    let work: ChunkWork;
+    let decode: ChunkDecoder;
+    try {
+      [work, decode] = await Promise.all([local.work, decoder]);
+    } catch (error) {
+      return chunkResult({
+        type: "result",
+        id: -1,
+        output: new ArrayBuffer(0),
+        input,
+        pages: [],
+        error: toWire(error, "worker"),
+      });
+    }
+    const done = await processChunk(work, decode, input, chunk.meta, firstPage, this.#free.pop());
+    // Through the same description as a worker's error, so both read alike.
+    const error = done.error ? toWire(done.error.error, done.error.stage) : undefined;
+    return chunkResult({
+      type: "result",
+      id: -1,
+      output: done.output,
+      input,
+      pages: done.pages,
+      ...(error ? { error } : {}),
+    });
+  }
+
   #post(member: Member, message: ToWorker, transfer: ArrayBuffer[] = []): void {
     if (member.exited) {
       this.#fail(member, new FaucetError("custom", "a parallel-pages worker is no longer running"));
@@ -149,6 +212,7 @@ export class WorkerPool {
   #onMessage(member: Member, message: FromWorker): void {
     switch (message.type) {
       case "ready":
+        member.ready = true;
         return;
       case "log":
         this.#logger[message.level](message.message, message.fields);

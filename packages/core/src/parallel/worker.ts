@@ -8,10 +8,9 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { Logger } from "../logger.js";
 import type { Transform } from "../transform.js";
-import { applyTransforms, rejectionError } from "../transform.js";
-import type { Value } from "../value.js";
-import type { ChunkDecoder, ChunkDecoderFactory, PageSerializer, PageSerializerFactory } from "./contract.js";
-import type { FromWorker, ToWorker, WorkerSetup, WorkerStage } from "./wire.js";
+import type { ChunkDecoder } from "./contract.js";
+import { type ChunkWork, loadDecoder, loadSerializer, processChunk } from "./process.js";
+import type { FromWorker, ToWorker, WorkerSetup } from "./wire.js";
 import { toWire } from "./wire.js";
 
 const port = parentPort;
@@ -30,28 +29,19 @@ const logger: Logger = {
   error: (message, fields) => post({ type: "log", level: "error", message, ...(fields ? { fields } : {}) }),
 };
 
-async function load<T>(module: string, name: string): Promise<T> {
-  const loaded = (await import(module)) as Record<string, unknown>;
-  const factory = loaded[name];
-  if (typeof factory !== "function") throw new Error(`${module} does not export a function \`${name}\``);
-  return factory as T;
-}
-
-async function start(): Promise<{ serialize: PageSerializer; transforms: Transform[] }> {
-  const makeSerializer = await load<PageSerializerFactory>(setup.serializer.module, "createPageSerializer");
-  const serialize = await makeSerializer(setup.serializer.options);
+async function start(): Promise<ChunkWork> {
+  const serialize = await loadSerializer(setup.serializer);
   let transforms: Transform[] = [];
   if (setup.transforms.length > 0) {
     // Only now: the registry brings zod and every built-in transform.
     const { createTransforms } = await import("../transforms/registry.js");
     transforms = createTransforms(setup.transforms, { logger, pipeline: setup.pipeline, baseDir: setup.baseDir });
   }
-  return { serialize, transforms };
+  return { serialize, transforms, logger, pipeline: setup.pipeline, runStartedAt: new Date(setup.runStartedAt) };
 }
 
 const ready = start();
 const decoders = new Map<number, Promise<ChunkDecoder>>();
-const runStartedAt = new Date(setup.runStartedAt);
 /** Messages are handled one at a time, in the order they arrive. */
 let queue: Promise<void> = ready.then(
   () => post({ type: "ready" }),
@@ -64,71 +54,26 @@ port.on("message", (message: ToWorker) => {
 
 async function handle(message: ToWorker): Promise<void> {
   if (message.type === "decoder") {
-    const spec = message.spec;
-    const decoder = load<ChunkDecoderFactory>(spec.module, "createChunkDecoder").then((make) => make(spec.options));
+    const decoder = loadDecoder(message.spec);
     decoder.catch(() => {});
     decoders.set(message.id, decoder);
     return;
   }
-  const output = new PageBytes(message.input.byteLength + (message.input.byteLength >>> 2) + 4096, message.output);
-  const pages: number[] = [];
-  let stage: WorkerStage = "worker";
+  const { id, input } = message;
+  let work: ChunkWork;
+  let decode: ChunkDecoder;
   try {
-    const { serialize, transforms } = await ready;
-    const decode = await (decoders.get(message.decoder) as Promise<ChunkDecoder>);
-    stage = "source";
-    const iterator = decode(new Uint8Array(message.input), message.meta)[Symbol.iterator]();
-    for (let pageIndex = message.firstPage; ; pageIndex++) {
-      stage = "source";
-      const step = iterator.next();
-      if (step.done) break;
-      const raw = step.value;
-      let records: Value[] = raw;
-      stage = "transform";
-      if (transforms.length > 0) {
-        const page = await applyTransforms(raw, transforms, {
-          logger,
-          pageIndex,
-          runStartedAt,
-          pipeline: setup.pipeline,
-        });
-        // Without a dead-letter sink (parallel pages never have one) a rejection fails the page.
-        if (page.rejected.length > 0) throw rejectionError(page.rejected);
-        records = page.records;
-      }
-      stage = "sink";
-      if (records.length > 0) output.append(serialize(records));
-      pages.push(output.length, records.length, raw.length);
-    }
-    const { input } = message;
-    post({ type: "result", id: message.id, output: output.buffer, input, pages }, [output.buffer, input]);
+    work = await ready;
+    decode = await (decoders.get(message.decoder) as Promise<ChunkDecoder>);
   } catch (error) {
-    const wire = toWire(error, stage);
-    const { input } = message;
-    post({ type: "result", id: message.id, output: output.buffer, input, pages, error: wire }, [output.buffer, input]);
+    const output = message.output ?? new ArrayBuffer(0);
+    post({ type: "result", id, output, input, pages: [], error: toWire(error, "worker") }, [output, input]);
+    return;
   }
-}
-
-/** The serialized pages of one chunk, back to back in one buffer that is handed over whole. */
-class PageBytes {
-  buffer: ArrayBuffer;
-  #bytes: Uint8Array;
-  length = 0;
-
-  constructor(capacity: number, recycled: ArrayBuffer | undefined) {
-    this.buffer = recycled && recycled.byteLength >= capacity ? recycled : new ArrayBuffer(capacity);
-    this.#bytes = new Uint8Array(this.buffer);
-  }
-
-  append(page: Uint8Array): void {
-    if (this.length + page.length > this.#bytes.length) {
-      const grown = new ArrayBuffer(Math.max(this.#bytes.length * 2, this.length + page.length));
-      const bytes = new Uint8Array(grown);
-      bytes.set(this.#bytes.subarray(0, this.length));
-      this.buffer = grown;
-      this.#bytes = bytes;
-    }
-    this.#bytes.set(page, this.length);
-    this.length += page.length;
-  }
+  const done = await processChunk(work, decode, input, message.meta, message.firstPage, message.output);
+  const error = done.error ? toWire(done.error.error, done.error.stage) : undefined;
+  post({ type: "result", id, output: done.output, input, pages: done.pages, ...(error ? { error } : {}) }, [
+    done.output,
+    input,
+  ]);
 }
