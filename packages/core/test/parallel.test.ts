@@ -10,7 +10,16 @@ import type {
   StreamPage,
   Value,
 } from "faucet-core";
-import { createTransforms, FaucetError, MemoryStateStore, Pipeline, silentLogger } from "faucet-core";
+import {
+  type CallEvent,
+  createTransforms,
+  FaucetError,
+  instrumentSink,
+  instrumentSource,
+  MemoryStateStore,
+  Pipeline,
+  silentLogger,
+} from "faucet-core";
 import { describe, expect, test } from "vitest";
 // @ts-expect-error: a plain .mjs fixture, shared with the worker threads
 import { createChunkDecoder } from "./fixtures/parallel-lines.mjs";
@@ -295,6 +304,25 @@ describe("parallel pages: the same outcome as the single-threaded path", () => {
     // workers + 1 dispatched, the one being written, and the page read ahead (prefetch 1).
     expect(most).toBeLessThanOrEqual(2 + 1 + 1);
     expect(most).toBeGreaterThanOrEqual(2);
+  });
+
+  test("instrumented connectors keep the parallel path, and their calls count every record", async () => {
+    const events: CallEvent[] = [];
+    const source = new LinesSource(2_500);
+    const sink = new LinesSink();
+    const logger = { ...silentLogger, debug: (m: string) => m === "parallel pages on" && events.push({} as CallEvent) };
+    const result = await new Pipeline(
+      instrumentSource(source, { onCall: (e) => events.push(e) }),
+      instrumentSink(sink, { onCall: (e) => events.push(e) }),
+      { workers: 2, batchSize: 100, logger, stateStore: new MemoryStateStore() },
+    ).run();
+    expect(result.recordsWritten).toBe(2_500);
+    expect(sink.serializedWrites).toBe(25);
+    const total = (role: string, operation: string) =>
+      events.filter((e) => e.role === role && e.operation === operation).reduce((n, e) => n + (e.records ?? 0), 0);
+    expect(total("source", "read")).toBe(2_500);
+    expect(total("sink", "write")).toBe(2_500);
+    expect(events.filter((e) => e.role === undefined)).toHaveLength(1);
   });
 
   test("parallel pages stay off where the records are needed on the main thread, and the output is the same", async () => {
