@@ -1,4 +1,4 @@
-import { open, readFile, stat, unlink, utimes } from "node:fs/promises";
+import { link, open, readFile, stat, unlink, utimes } from "node:fs/promises";
 import { hostname } from "node:os";
 import { FaucetError } from "./errors.js";
 
@@ -62,13 +62,7 @@ export async function acquireFileLease(
   const text = JSON.stringify(body);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const handle = await open(path, "wx", 0o600);
-      try {
-        await handle.writeFile(text);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      await createLockFile(path, text);
       return heldLease(path, key, text, options.ttlMs);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") {
@@ -86,6 +80,41 @@ export async function acquireFileLease(
     await unlink(path).catch(() => {});
   }
   throw alreadyRunning(key, "another run (the lock file keeps reappearing)");
+}
+
+/**
+ * Creates the lock file with its body already in it: written to a temporary file first and
+ * hard-linked into place (fails with EEXIST like `wx`), so a holder killed at any moment never
+ * leaves an empty lock that blocks the key until it ages out. Where hard links are refused, the
+ * file is created with `wx` and written.
+ */
+async function createLockFile(path: string, text: string): Promise<void> {
+  const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
+  let linked = false;
+  try {
+    const handle = await open(temporary, "wx", 0o600);
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await link(temporary, path);
+    linked = true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EXDEV") throw error;
+  } finally {
+    await unlink(temporary).catch(() => {});
+  }
+  if (linked) return;
+  const handle = await open(path, "wx", 0o600);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 function heldLease(path: string, key: string, body: string, ttlMs: number): StateLease {
