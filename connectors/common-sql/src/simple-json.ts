@@ -9,6 +9,7 @@ const MAX_DEPTH = 64;
 /** Strings up to this long are compared with the last one read at the same place, and reused. */
 const REUSE_LENGTH = 24;
 const SLOTS = 512;
+const INTERN_SLOTS = 4096;
 /** Objects with more keys than this are built by assignment. */
 const MAX_SHAPE_KEYS = 32;
 
@@ -44,6 +45,7 @@ export class SimpleJsonReader {
   #text = "";
   #at = 0;
   readonly #seen: (string | undefined)[] = new Array(SLOTS).fill(undefined);
+  readonly #interned: (string | undefined)[] = new Array(INTERN_SLOTS).fill(undefined);
   readonly #shapes: (Shape | undefined)[] = new Array(SLOTS).fill(undefined);
   readonly #keys: string[][] = [];
   readonly #values: Value[][] = [];
@@ -94,16 +96,26 @@ export class SimpleJsonReader {
       return known;
     }
     let i = start;
+    let hash = 0;
     for (;;) {
       const c = text.charCodeAt(i);
       if (c === 34) break;
       // A backslash, a control character or the end of the text (NaN).
       if (c === 92 || !(c >= 32)) return NOT_SIMPLE;
+      hash = (Math.imul(hash, 31) + c) | 0;
       i++;
     }
     this.#at = i + 1;
-    const value = text.slice(start, i);
-    if (i - start <= REUSE_LENGTH) this.#seen[slot] = value;
+    const length = i - start;
+    if (length > REUSE_LENGTH) return text.slice(start, i);
+    // A short string seen anywhere before (tags, states, codes) is reused too.
+    const interned = (hash ^ (hash >>> 12)) & (INTERN_SLOTS - 1);
+    let value = this.#interned[interned];
+    if (value === undefined || value.length !== length || !text.startsWith(value, start)) {
+      value = text.slice(start, i);
+      this.#interned[interned] = value;
+    }
+    this.#seen[slot] = value;
     return value;
   }
 
@@ -170,22 +182,27 @@ export class SimpleJsonReader {
 
   #array(depth: number): Value | typeof NOT_SIMPLE {
     this.#at++;
-    const out: Value[] = [];
     if (this.#space() === 93) {
       this.#at++;
-      return out;
+      return [];
     }
+    // Elements go to this depth's scratch list, then into an array of exactly their number
+    // (an array grown by push keeps room for 16, which a page of records carries around).
+    let values = this.#values[depth];
+    if (values === undefined) values = this.#values[depth] = [];
+    let count = 0;
     let slot = 256 + (depth & 7) * 32;
     for (;;) {
       const value = this.#value(depth + 1, slot & (SLOTS - 1));
       if (value === NOT_SIMPLE) return NOT_SIMPLE;
-      out.push(value);
+      values[count++] = value;
       slot++;
       const next = this.#space();
       this.#at++;
-      if (next === 93) return out;
+      if (next === 93) break;
       if (next !== 44) return NOT_SIMPLE;
     }
+    return values.slice(0, count);
   }
 
   #number(): number | typeof NOT_SIMPLE {

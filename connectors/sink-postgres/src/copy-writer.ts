@@ -1,13 +1,20 @@
 import { copyEscape, OID } from "faucet-common-postgres";
 import { RowError } from "faucet-common-sql";
 import type { Value } from "faucet-core";
+import { JsonCopyWriter, UNSUPPORTED } from "./copy-json.js";
 import type { PageColumn } from "./encode.js";
 
 /** How a column's common values are written without building their text (see {@link CopyWriter}). */
 type CellKind = "scalar" | "bool" | "json" | "serializer";
 
-/** Writes rows `from` to `to` of a page into the writer. */
+/** Writes rows `from` to `to` of a page (or of one column) into the writer. */
 type RowsEncoder = (records: readonly Value[], from: number, to: number, writer: CopyWriter) => void;
+
+/**
+ * `copy`: COPY text format rows (escaped, `\N` for NULL). `array`: one binary `text[]` parameter
+ * per column, each element its length and UTF-8 bytes, for `unnest($1::text[], …)`.
+ */
+export type WriterMode = "copy" | "array";
 
 /** Strings at most this long are escaped and UTF-8-encoded byte by byte; longer ones natively. */
 const SHORT_STRING = 48;
@@ -15,6 +22,7 @@ const COPY_SPECIAL = /[\\\n\r\t]/;
 /** Integers below this print as their digits; decimals scaled below it print exactly (see writeNumber). */
 const EXACT_DIGITS = 1e15;
 const SCALES = [10, 100, 1000, 10_000, 100_000, 1_000_000];
+const TEXT_OID = 25;
 
 /**
  * Encodes pages in COPY text format straight into one byte buffer, the way the records are laid
@@ -22,7 +30,7 @@ const SCALES = [10, 100, 1000, 10_000, 100_000, 1_000_000];
  * strings escaped and UTF-8-encoded in one pass, numbers as the digits `String(n)` would print,
  * booleans as `t`/`f`, json/jsonb as `JSON.stringify` text — and only other values (arrays, bytea,
  * objects in text columns) go through the column's serializer. The bytes are exactly what
- * {@link encodeCopy} gives, without a string per cell or per page. (Measured on the 1M-row
+ * the column serializers give (as INSERT binds them), without a string per cell or per page. (Measured on the 1M-row
  * benchmark table: ~3 s → ~0.6 s of CPU, most of it garbage collection of the page strings.)
  *
  * @example
@@ -32,17 +40,25 @@ const SCALES = [10, 100, 1000, 10_000, 100_000, 1_000_000];
 export class CopyWriter {
   buffer: Buffer = Buffer.allocUnsafe(256 * 1024);
   pos = 0;
+  readonly mode: WriterMode;
+  readonly #copy: boolean;
   readonly #columns: readonly PageColumn[];
   readonly #encode: RowsEncoder;
+  readonly #encodeColumn: RowsEncoder[];
+  readonly #json: JsonCopyWriter;
 
-  constructor(columns: readonly PageColumn[]) {
+  constructor(columns: readonly PageColumn[], mode: WriterMode = "copy") {
+    this.mode = mode;
+    this.#copy = mode === "copy";
     this.#columns = columns;
-    this.#encode = compileRowsEncoder(columns);
+    this.#json = new JsonCopyWriter(this.#copy);
+    this.#encode = this.#copy ? compileRowsEncoder(columns) : () => undefined;
+    this.#encodeColumn = this.#copy ? [] : columns.map((page, c) => compileColumnEncoder(page, c));
   }
 
-  /** True when this writer was compiled for exactly these columns. */
-  fits(columns: readonly PageColumn[]): boolean {
-    if (columns.length !== this.#columns.length) return false;
+  /** True when this writer was compiled for exactly these columns, in this mode. */
+  fits(columns: readonly PageColumn[], mode: WriterMode = "copy"): boolean {
+    if (mode !== this.mode || columns.length !== this.#columns.length) return false;
     for (let i = 0; i < columns.length; i++) {
       const a = columns[i] as PageColumn;
       const b = this.#columns[i] as PageColumn;
@@ -60,9 +76,43 @@ export class CopyWriter {
   encode(records: readonly Value[], from: number, to: number): Buffer {
     this.pos = 0;
     this.#encode(records, from, to, this);
+    return this.#take();
+  }
+
+  /**
+   * (`array` mode) Column `column` of rows `from` to `to` as a binary `text[]` value: the array
+   * header (one dimension, element type text) and each element's length (-1 for NULL) and bytes.
+   */
+  encodeArray(records: readonly Value[], from: number, to: number, column: number): Buffer {
+    this.pos = 0;
+    this.room(20);
+    const b = this.buffer;
+    b.writeInt32BE(1, 0); // dimensions
+    b.writeInt32BE(0, 4); // has nulls: array_recv finds out itself
+    b.writeInt32BE(TEXT_OID, 8);
+    b.writeInt32BE(to - from, 12);
+    b.writeInt32BE(1, 16); // lower bound
+    this.pos = 20;
+    (this.#encodeColumn[column] as RowsEncoder)(records, from, to, this);
+    return this.#take();
+  }
+
+  /** The bytes written, in a buffer of their own. */
+  #take(): Buffer {
     const out = Buffer.allocUnsafe(this.pos);
     this.buffer.copy(out, 0, 0, this.pos);
     return out;
+  }
+
+  /** (`array` mode) Reserves an element's length; {@link endElement} fills it in. */
+  beginElement(): number {
+    this.room(4);
+    this.pos += 4;
+    return this.pos;
+  }
+
+  endElement(start: number): void {
+    this.buffer.writeInt32BE(this.pos - start, start - 4);
   }
 
   /** Makes room for `bytes` more bytes. */
@@ -78,11 +128,16 @@ export class CopyWriter {
     this.buffer[this.pos++] = b;
   }
 
-  /** `\N` */
+  /** `\N` in COPY text; in an array, a NULL element (whose length the caller has not reserved). */
   null(): void {
-    this.room(2);
-    this.buffer[this.pos++] = 92;
-    this.buffer[this.pos++] = 78;
+    this.room(4);
+    if (this.#copy) {
+      this.buffer[this.pos++] = 92;
+      this.buffer[this.pos++] = 78;
+    } else {
+      this.buffer.writeInt32BE(-1, this.pos);
+      this.pos += 4;
+    }
   }
 
   /** A value of a column whose serializer writes strings as themselves and numbers by String(). */
@@ -102,10 +157,10 @@ export class CopyWriter {
 
   json(value: Value | undefined): void {
     if (value === null || value === undefined) this.null();
-    else this.text(JSON.stringify(value));
+    else if (this.#json.write(value, this) === UNSUPPORTED) this.text(JSON.stringify(value));
   }
 
-  /** The column's serializer, as {@link encodeCopy} calls it. */
+  /** The column's serializer: its text, unescaped for numbers and booleans as they need none. */
   serialized(value: Value | undefined, index: number, column: number): void {
     const page = this.#columns[column] as PageColumn;
     let text: string | null;
@@ -129,11 +184,11 @@ export class CopyWriter {
     this.pos += this.buffer.write(text, this.pos, "latin1");
   }
 
-  /** A string, COPY-escaped (backslash, newline, carriage return, tab) and UTF-8-encoded. */
+  /** A string, UTF-8-encoded and (in `copy` mode) COPY-escaped: backslash, newline, carriage return, tab. */
   text(s: string): void {
     const n = s.length;
     if (n > SHORT_STRING) {
-      const escaped = COPY_SPECIAL.test(s) ? (copyEscape(s) as string) : s;
+      const escaped = this.#copy && COPY_SPECIAL.test(s) ? (copyEscape(s) as string) : s;
       this.room(escaped.length * 3);
       this.pos += this.buffer.write(escaped, this.pos, "utf8");
       return;
@@ -145,7 +200,7 @@ export class CopyWriter {
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
       if (c < 128) {
-        if (c === 92 || c === 10 || c === 13 || c === 9) {
+        if ((c === 92 || c === 10 || c === 13 || c === 9) && this.#copy) {
           b[pos++] = 92;
           b[pos++] = c === 92 ? 92 : c === 10 ? 110 : c === 13 ? 114 : 116;
         } else b[pos++] = c;
@@ -241,18 +296,42 @@ function cellKind(column: PageColumn): CellKind {
   return "scalar";
 }
 
+/** The value writer call of a column's kind, for generated code. */
+function writeCall(page: PageColumn, c: number, value: string): string {
+  const kind = cellKind(page);
+  if (kind === "json") return `w.json(${value});`;
+  if (kind === "bool") return `w.bool(${value}, i, ${c});`;
+  if (kind === "scalar") return `w.scalar(${value}, i, ${c});`;
+  return `w.serialized(${value}, i, ${c});`;
+}
+
+/**
+ * One function writing one column of a page as array elements: NULL for a null or missing value
+ * (what every serializer makes of them), else the value's length and bytes.
+ */
+function compileColumnEncoder(page: PageColumn, c: number): RowsEncoder {
+  const lines = [
+    '"use strict";',
+    "return function encodeColumn(records, from, to, w) {",
+    "  for (let i = from; i < to; i++) {",
+    `    const v = records[i][${JSON.stringify(page.column.name)}];`,
+    "    if (v === null || v === undefined) { w.null(); continue; }",
+    "    const start = w.beginElement();",
+    `    ${writeCall(page, c, "v")}`,
+    "    w.endElement(start);",
+    "  }",
+    "};",
+  ];
+  return new Function(lines.join("\n"))() as RowsEncoder;
+}
+
 /** One function writing every row of a page: each value read by name, written by its column's kind. */
 function compileRowsEncoder(columns: readonly PageColumn[]): RowsEncoder {
   const last = columns.length - 1;
   const lines = ['"use strict";', "return function encodeRows(records, from, to, w) {"];
   lines.push("  for (let i = from; i < to; i++) {", "    const r = records[i];");
   columns.forEach((page, c) => {
-    const value = `r[${JSON.stringify(page.column.name)}]`;
-    const kind = cellKind(page);
-    if (kind === "json") lines.push(`    w.json(${value});`);
-    else if (kind === "bool") lines.push(`    w.bool(${value}, i, ${c});`);
-    else if (kind === "scalar") lines.push(`    w.scalar(${value}, i, ${c});`);
-    else lines.push(`    w.serialized(${value}, i, ${c});`);
+    lines.push(`    ${writeCall(page, c, `r[${JSON.stringify(page.column.name)}]`)}`);
     lines.push(`    w.byte(${c === last ? 10 : 9});`);
   });
   lines.push("  }", "};");

@@ -1,4 +1,4 @@
-import { type ColumnType, copyEscape, serializerFor, type TextSerializer } from "faucet-common-postgres";
+import { type ColumnType, serializerFor, type TextSerializer } from "faucet-common-postgres";
 import { type DeleteMarker, type KeyedWrites, planKeyedWrites, RowError } from "faucet-common-sql";
 import type { Value, ValueObject } from "faucet-core";
 
@@ -37,67 +37,6 @@ function cell(column: PageColumn, record: ValueObject, index: number): string | 
   }
 }
 
-/**
- * Records `from` to `to` of a page in COPY text format: tab-separated, escaped, `\N` for NULL.
- *
- * @example
- * encodeCopy([{ id: 1, name: "a\tb" }], columns); // "1\ta\\tb\n"
- */
-export function encodeCopy(
-  records: readonly Value[],
-  columns: readonly PageColumn[],
-  from = 0,
-  to = records.length,
-): string {
-  let out = "";
-  const last = columns.length - 1;
-  for (let index = from; index < to; index++) {
-    const record = records[index] as ValueObject;
-    for (let c = 0; c <= last; c++) {
-      const column = columns[c] as PageColumn;
-      const value = record[column.column.name];
-      // Numbers and booleans print without tabs, newlines or backslashes: nothing to escape.
-      const text = cell(column, record, index);
-      out += typeof value === "number" || typeof value === "boolean" ? (text as string) : copyEscape(text);
-      out += c === last ? "\n" : "\t";
-    }
-  }
-  return out;
-}
-
-/** One page in COPY text format for a single jsonb column: each record as JSON. */
-export function encodeCopyJsonb(records: readonly Value[]): string {
-  let out = "";
-  for (const record of records) out += `${copyEscape(JSON.stringify(record))}\n`;
-  return out;
-}
-
-/**
- * Rows `from` to `to` of a page as one Postgres `text[]` literal per column (`{"a","b",NULL}`),
- * for `unnest($1::text[], …)`. Built here in one pass rather than handing pg arrays of strings to
- * quote element by element.
- */
-export function encodeColumns(
-  records: readonly Value[],
-  columns: readonly PageColumn[],
-  from = 0,
-  to = records.length,
-): string[] {
-  const out: string[] = [];
-  for (const column of columns) {
-    let literal = "{";
-    for (let index = from; index < to; index++) {
-      if (index > from) literal += ",";
-      const text = cell(column, records[index] as ValueObject, index);
-      if (text === null) literal += "NULL";
-      else if (text.indexOf('"') === -1 && text.indexOf("\\") === -1) literal += `"${text}"`;
-      else literal += `"${text.replace(/[\\"]/g, "\\$&")}"`;
-    }
-    out.push(`${literal}}`);
-  }
-  return out;
-}
-
 /** Rows `from` to `to` of a page as one flat list of text literals, row after row, for VALUES. */
 export function encodeRows(
   records: readonly Value[],
@@ -110,13 +49,6 @@ export function encodeRows(
     const record = records[index] as ValueObject;
     for (const column of columns) out.push(cell(column, record, index));
   }
-  return out;
-}
-
-/** The jsonb column's values of rows `from` to `to`. */
-export function encodeJsonb(records: readonly Value[], from = 0, to = records.length): string[] {
-  const out = new Array<string>(to - from);
-  for (let index = from; index < to; index++) out[index - from] = JSON.stringify(records[index]);
   return out;
 }
 

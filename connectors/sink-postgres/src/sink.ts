@@ -32,15 +32,8 @@ import {
 } from "faucet-core";
 import type { PoolClient } from "pg";
 import { jsonbColumn, PostgresSinkConfig, type PostgresSinkConfigInput } from "./config.js";
-import { CopyWriter } from "./copy-writer.js";
-import {
-  encodeColumns,
-  encodeRows,
-  lastPerKey,
-  type PageColumn,
-  type TargetColumn,
-  withSerializers,
-} from "./encode.js";
+import { CopyWriter, type WriterMode } from "./copy-writer.js";
+import { encodeRows, lastPerKey, type PageColumn, type TargetColumn, withSerializers } from "./encode.js";
 import {
   COLUMNS_SQL,
   copyFromSql,
@@ -100,7 +93,7 @@ export class PostgresSink implements Sink {
   #columns: Columns | undefined;
   #overwriting = false;
   #tokenTableReady = false;
-  #copyWriter: CopyWriter | undefined;
+  #writer: CopyWriter | undefined;
 
   constructor(config: PostgresSinkConfigInput, options: PostgresSinkOptions = {}) {
     this.config = parseConfig(PostgresSinkConfig, config, { connector: CONNECTOR });
@@ -392,7 +385,7 @@ export class PostgresSink implements Sink {
    */
   async #copyInto(client: PoolClient, table: TableRef, page: PageColumn[], records: readonly Value[]): Promise<void> {
     const { from: copyFrom } = await import("pg-copy-streams");
-    const writer = this.#copyWriterFor(page);
+    const writer = this.#writerFor(page, "copy");
     const first = writer.encode(records, 0, Math.min(records.length, COPY_CHUNK_ROWS));
     const stream = client.query(
       copyFrom(
@@ -421,11 +414,11 @@ export class PostgresSink implements Sink {
     await done;
   }
 
-  /** The COPY encoder for a page's columns, compiled again only when they change. */
-  #copyWriterFor(page: readonly PageColumn[]): CopyWriter {
-    if (this.#copyWriter?.fits(page)) return this.#copyWriter;
-    this.#copyWriter = new CopyWriter(page);
-    return this.#copyWriter;
+  /** The encoder for a page's columns, compiled again only when they (or the mode) change. */
+  #writerFor(page: readonly PageColumn[], mode: WriterMode): CopyWriter {
+    if (this.#writer?.fits(page, mode)) return this.#writer;
+    this.#writer = new CopyWriter(page, mode);
+    return this.#writer;
   }
 
   async #insert(client: PoolClient, page: PageColumn[], records: readonly Value[], suffix: string): Promise<void> {
@@ -434,9 +427,10 @@ export class PostgresSink implements Sink {
     if (this.#insertStyle === "unnest") {
       const text = insertUnnestSql(this.#target, targets) + (suffix ? ` ${suffix}` : "");
       const name = statementName(text);
+      const writer = this.#writerFor(page, "array");
       for (let from = 0; from < records.length; from += chunk) {
         const to = Math.min(records.length, from + chunk);
-        await client.query({ name, text, values: encodeColumns(records, page, from, to) });
+        await client.query({ name, text, values: page.map((_, c) => writer.encodeArray(records, from, to, c)) });
       }
       return;
     }
@@ -453,7 +447,9 @@ export class PostgresSink implements Sink {
       this.#target,
       keys.map((k) => k.column),
     );
-    await client.query({ name: statementName(text), text, values: encodeColumns(records, keys) });
+    const writer = new CopyWriter(keys, "array");
+    const values = keys.map((_, c) => writer.encodeArray(records, 0, records.length, c));
+    await client.query({ name: statementName(text), text, values });
   }
 
   #keyColumns(columns: Columns): PageColumn[] {

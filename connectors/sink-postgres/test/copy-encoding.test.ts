@@ -1,6 +1,7 @@
-// The COPY encoder writes each value by type straight into bytes; INSERT binds each value's text
-// from the column's serializer. Both must store the same thing for every kind of JS value a
-// record may carry into every kind of column.
+// The COPY encoder and the binary text[] arrays of INSERT … unnest write each value by type
+// straight into bytes; INSERT … VALUES binds each value's text from the column's serializer. All
+// three must store the same thing for every kind of JS value a record may carry into every kind
+// of column.
 import { describeWithService } from "faucet-conformance";
 import type { Value } from "faucet-core";
 import { PostgresSink } from "faucet-sink-postgres";
@@ -79,34 +80,35 @@ function records(): Value[] {
 await describeWithService({ name: "PostgreSQL", port: 5432 }, "sink-postgres COPY encoding", () => {
   beforeAll(async () => {
     await sql(url, `DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE; CREATE SCHEMA ${SCHEMA}`);
-    await sql(url, `CREATE TABLE ${SCHEMA}.by_copy (${COLUMNS}); CREATE TABLE ${SCHEMA}.by_insert (${COLUMNS})`);
+    for (const table of ["by_copy", "by_values", "by_unnest"])
+      await sql(url, `CREATE TABLE ${SCHEMA}.${table} (${COLUMNS})`);
   });
   afterAll(async () => {
     await sql(url, `DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
   });
 
-  test("COPY stores what INSERT stores for strings, numbers, booleans, objects, arrays and bytes", async () => {
+  test("COPY and INSERT … unnest store what INSERT … VALUES stores, for every kind of value", async () => {
     const page = records();
     const base = { connection_url: url, schema: SCHEMA, column_mapping: "auto_map" } as const;
-    const copy = new PostgresSink({ ...base, table_name: "by_copy", write_method: "copy" });
-    const insert = new PostgresSink(
-      { ...base, table_name: "by_insert", write_method: "insert" },
-      { insertStyle: "values" },
-    );
+    const sinks = [
+      new PostgresSink({ ...base, table_name: "by_copy", write_method: "copy" }),
+      new PostgresSink({ ...base, table_name: "by_values", write_method: "insert" }, { insertStyle: "values" }),
+      new PostgresSink({ ...base, table_name: "by_unnest", write_method: "insert" }, { insertStyle: "unnest" }),
+    ];
     try {
-      expect(await copy.writeBatch(page)).toBe(page.length);
-      expect(await insert.writeBatch(page)).toBe(page.length);
+      for (const sink of sinks) expect(await sink.writeBatch(page)).toBe(page.length);
     } finally {
-      await copy.close();
-      await insert.close();
+      for (const sink of sinks) await sink.close();
     }
-    const differ = await sql(
-      url,
-      `SELECT (SELECT count(*) FROM (TABLE ${SCHEMA}.by_copy EXCEPT ALL TABLE ${SCHEMA}.by_insert) a) +
-              (SELECT count(*) FROM (TABLE ${SCHEMA}.by_insert EXCEPT ALL TABLE ${SCHEMA}.by_copy) b) AS n,
-              (SELECT count(*) FROM ${SCHEMA}.by_copy) AS rows`,
-    );
-    expect(differ.rows[0]).toEqual({ n: "0", rows: String(page.length) });
+    for (const table of ["by_copy", "by_unnest"]) {
+      const differ = await sql(
+        url,
+        `SELECT (SELECT count(*) FROM (TABLE ${SCHEMA}.${table} EXCEPT ALL TABLE ${SCHEMA}.by_values) a) +
+                (SELECT count(*) FROM (TABLE ${SCHEMA}.by_values EXCEPT ALL TABLE ${SCHEMA}.${table}) b) AS n,
+                (SELECT count(*) FROM ${SCHEMA}.${table}) AS rows`,
+      );
+      expect({ table, ...differ.rows[0] }).toEqual({ table, n: "0", rows: String(page.length) });
+    }
     // Spot checks of what the text column holds.
     const { rows } = await sql(url, `SELECT i, t FROM ${SCHEMA}.by_copy WHERE i IN (1, 2, 6, 8) ORDER BY i`);
     expect(rows).toEqual([
