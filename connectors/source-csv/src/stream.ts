@@ -32,17 +32,17 @@ export interface CsvSourceOptions {
   input?: AsyncIterable<Uint8Array>;
   /**
    * Parallel pages: a chunk handed to a worker is cut at the first page boundary after this many
-   * bytes. Default 512 KiB.
+   * bytes. Default 256 KiB.
    */
   chunkBytes?: number;
 }
 
 /**
- * Bytes per parallel chunk, by default: a few pages, so workers stay busy while memory stays low
- * (1M benchmark rows, peak RSS: 121 MiB at 256 KiB, 126 at 512 KiB, 128 at 1 MiB, 138 at 2 MiB;
- * no CPU difference measurable through the noise).
+ * Bytes per parallel chunk, by default: about two pages of the benchmark CSV, so workers stay
+ * busy while memory stays low (1M benchmark rows, 3 chunks in flight, peak RSS: 121 MiB at
+ * 256 KiB, 126 at 512 KiB, 128 at 1 MiB, 138 at 2 MiB; 5 chunks of 256 KiB: 123 MiB).
  */
-const CHUNK_BYTES = 512 * 1024;
+const CHUNK_BYTES = 256 * 1024;
 /** Bytes per read when splitting: the splitter copies every read, so small reads keep memory low. */
 const PARALLEL_READ_BYTES = 256 * 1024;
 

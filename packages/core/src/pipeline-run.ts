@@ -340,7 +340,10 @@ export class PipelineRun {
     this.#pool = pool;
     try {
       const pages = parallelPages(chunks, pool, {
-        inFlight: plan.workers + 1,
+        // Two per worker (one decoding, one queued) and one being written: a worker that finishes
+        // a chunk never waits for the main thread to hand it the next (3 in flight left workers
+        // idle, 5 took ~10% off the wall time at the same peak RSS, with chunks half as large).
+        inFlight: 2 * plan.workers + 1,
         firstPage: this.#pages,
         signal: this.#abort.signal,
       });
