@@ -40,9 +40,12 @@ interface LinesOptions {
   decline?: boolean;
   /** parallelChunks waits this long before each chunk (so workers are ready for the later ones). */
   chunkDelayMs?: number;
+  /** Each chunk's last page carries the last number read as its bookmark. */
+  bookmarks?: boolean;
 }
 
 interface Piece {
+  end: number;
   bytes: Uint8Array;
   meta: { pageSize: number; length: number; busyMs: number };
   pages: number;
@@ -78,6 +81,7 @@ class LinesSource implements Source {
       bytes.set(Buffer.from(text));
       const records = end - start + 1;
       yield {
+        end,
         bytes,
         meta: { pageSize: batchSize, length: text.length, busyMs: this.options.busyMs?.(i) ?? 0 },
         pages: Math.ceil(records / batchSize),
@@ -97,7 +101,11 @@ class LinesSource implements Source {
       if (this.options.failAfterChunks !== undefined && chunks++ === this.options.failAfterChunks) {
         throw new FaucetError("source", "the disk went away", { connector: "source-lines" });
       }
-      for (const records of decode(piece.bytes, piece.meta)) yield { records };
+      const pages = [...decode(piece.bytes, piece.meta)] as Value[][];
+      for (const [i, records] of pages.entries()) {
+        const last = this.options.bookmarks && i === pages.length - 1;
+        yield last ? { records, bookmark: piece.end } : { records };
+      }
     }
   }
 
@@ -117,6 +125,7 @@ class LinesSource implements Source {
           meta: piece.meta,
           pages: piece.pages + (self.options.wrongPageCount ? 1 : 0),
           records: piece.records,
+          ...(self.options.bookmarks ? { bookmark: piece.end } : {}),
           release: () => {
             self.released++;
           },
@@ -263,6 +272,46 @@ describe("parallel pages: the same outcome as the single-threaded path", () => {
     expect(parallel.progress).toEqual(single.progress);
     expect(parallel.sink.serializedWrites).toBe(51);
     expect(parallel.sink.writes).toBe(single.sink.writes);
+  });
+
+  test("bookmarks: flushed and saved after the chunk's last page, and kept on cancellation", async () => {
+    const puts = (store: MemoryStateStore, log: Value[]) => {
+      const put = store.put.bind(store);
+      store.put = async (key, value) => {
+        log.push(value);
+        await put(key, value);
+      };
+      return store;
+    };
+    const runs: { log: Value[]; outcome: Outcome }[] = [];
+    for (const workers of [0, 2]) {
+      const log: Value[] = [];
+      const stateStore = puts(new MemoryStateStore(), log);
+      runs.push({
+        log,
+        outcome: await run(new LinesSource(1_000, { bookmarks: true }), new LinesSink(), { workers, stateStore }),
+      });
+    }
+    expect(runs[1]?.log).toEqual(runs[0]?.log);
+    expect(runs[1]?.log).toEqual([300, 600, 900, 1_000]);
+    expect(runs[1]?.outcome.result?.bookmark).toBe(1_000);
+
+    const controller = new AbortController();
+    const log: Value[] = [];
+    const cancelled = await run(new LinesSource(9_000, { bookmarks: true, busyMs: () => 5 }), new LinesSink(), {
+      workers: 2,
+      signal: controller.signal,
+      stateStore: puts(new MemoryStateStore(), log),
+      onProgressHook: (p) => {
+        if (p.pages === 7) controller.abort();
+      },
+    });
+    expect(cancelled.result?.cancelled).toBe(true);
+    expect(cancelled.result?.pages).toBe(7);
+    // Pages 3 and 6 closed chunks: the state holds the last bookmark the sink had.
+    expect(log).toEqual([300, 600]);
+    expect(cancelled.result?.bookmark).toBe(600);
+    expect(cancelled.sink.lines).toHaveLength(700);
   });
 
   test("chunks that finish out of order are written in source order", async () => {
