@@ -33,6 +33,20 @@ export function defaultWorkers(): number {
 }
 
 /**
+ * Why a run is single-threaded by default, or undefined when the default is parallel pages.
+ * Transforms on workers cost far more than they save (scenario A10: about twice the CPU and
+ * +100 MiB; each worker also loads zod and every built-in transform), so a run with transforms
+ * uses workers only when `workers` asks for them.
+ */
+function defaultOff(options: Readonly<PipelineOptions>): string | undefined {
+  if ((options.transforms?.length ?? 0) > 0 || (options.transformSpecs?.length ?? 0) > 0) {
+    return "transforms run on the main thread unless workers is set";
+  }
+  if (defaultWorkers() === 0) return "workers: 0 (by default: one core, or no core free)";
+  return undefined;
+}
+
+/**
  * Whether a run can take the parallel path, and with what; otherwise the reason it cannot
  * (logged at debug level). Parallel pages need a sink that serializes in a worker, transforms
  * given as specs the worker can compile, and none of the features that need the records
@@ -46,13 +60,17 @@ export function planParallel(
   sink: Sink,
   delivery: DeliveryReport,
 ): ParallelPlan | string {
-  const workers = options.workers ?? defaultWorkers();
+  if (options.workers === undefined) {
+    const off = defaultOff(options);
+    if (off) return off;
+  }
+  const workers = options.workers ?? 2;
   if (!Number.isInteger(workers) || workers < 0) {
     throw new FaucetError("config", `workers must be a non-negative integer, got ${workers}`, {
       hint: "use 0 to run single-threaded, or the number of worker threads (default 2)",
     });
   }
-  if (workers === 0) return options.workers === undefined ? "workers: 0 (by default: one core, or no core free)" : "workers: 0";
+  if (workers === 0) return "workers: 0";
   if (!source.parallelChunks) return "the source cannot split its input into chunks";
   if (!sink.serializer || !sink.writeSerialized) return "the sink cannot serialize on a worker";
   const serializer = sink.serializer();

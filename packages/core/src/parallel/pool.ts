@@ -44,9 +44,12 @@ interface Member {
  * A worker's young generation: room for a page's records, which die young. V8's default (up to
  * 48 MiB per isolate) made each worker's RSS ~20 MiB larger for no measured gain; much smaller
  * promoted records to the old generation and cost more memory, not less (1M benchmark rows:
- * peak RSS 169 MiB by default, 126 MiB at 8, 141 at 16, 152 at 4).
+ * peak RSS 169 MiB by default, 126 MiB at 8, 141 at 16, 152 at 4). Transforms keep a page's
+ * records alive across more allocation (new objects per stage), so they get twice the room
+ * (scenario A10: at 8, 4.0–5.9 s of CPU and 190–225 MiB; at 16, 3.5–3.9 s and 167 MiB).
  */
-const WORKER_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 8 };
+const YOUNG_GENERATION_MB = 8;
+const YOUNG_GENERATION_WITH_TRANSFORMS_MB = 16;
 
 /** Options of {@link WorkerPool}. */
 export interface WorkerPoolOptions {
@@ -93,7 +96,10 @@ export class WorkerPool {
         workerData: options.setup,
         stdout: false,
         stderr: false,
-        resourceLimits: options.resourceLimits ?? WORKER_LIMITS,
+        resourceLimits: options.resourceLimits ?? {
+          maxYoungGenerationSizeMb:
+            options.setup.transforms.length > 0 ? YOUNG_GENERATION_WITH_TRANSFORMS_MB : YOUNG_GENERATION_MB,
+        },
       });
       const member: Member = { worker, pending: new Map(), decoders: new Set(), ready: false, exited: false };
       worker.on("message", (message: FromWorker) => this.#onMessage(member, message));
