@@ -29,7 +29,7 @@ async function withDatabase<T>(path: string, fn: (run: (sql: string) => Promise<
 }
 
 /** Dumps the table as JSON lines with DuckDB and hashes it like scenario B's check. */
-async function verifyDatabase(ctx: ScenarioContext, path: string): Promise<Verification> {
+async function verifyDatabase(_ctx: ScenarioContext, path: string): Promise<Verification> {
   const dump = `${path}.jsonl`;
   await withDatabase(path, (run) =>
     run(

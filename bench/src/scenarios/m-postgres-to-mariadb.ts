@@ -25,7 +25,14 @@ const COLUMNS =
 /** `mysql` client arguments for {@link MYSQL_URL}. */
 function mysqlArgs(): string[] {
   const url = new URL(MYSQL_URL);
-  const args = ["-h", url.hostname || "127.0.0.1", "-P", url.port || "3306", "-u", decodeURIComponent(url.username || "root")];
+  const args = [
+    "-h",
+    url.hostname || "127.0.0.1",
+    "-P",
+    url.port || "3306",
+    "-u",
+    decodeURIComponent(url.username || "root"),
+  ];
   if (url.password) args.push(`-p${decodeURIComponent(url.password)}`);
   args.push(decodeURIComponent(url.pathname.replace(/^\//, "")) || "test");
   return args;
@@ -44,7 +51,8 @@ function mysql(sql: string, options: { flags?: string[]; stdout?: string } = {})
 }
 
 function mariadbUnavailable(): string | undefined {
-  if (versionOf("mysql", ["--version"]) === undefined) return "not installed: mysql client (apt-get install mariadb-client)";
+  if (versionOf("mysql", ["--version"]) === undefined)
+    return "not installed: mysql client (apt-get install mariadb-client)";
   try {
     mysql("SELECT 1");
     return undefined;

@@ -225,7 +225,7 @@ function compileShape(keys: readonly string[], json: JsonCopyWriter, copy: boole
   const lines = ['"use strict";', "return function writeShape(o, s, d) {", "  let v, b, first = true;"];
   lines.push("  s.room(1); s.buffer[s.pos++] = 123;");
   const store = (bytes: Buffer) => Array.from(bytes, (byte) => `b[s.pos++] = ${byte};`).join(" ");
-  keys.forEach((key, i) => {
+  for (const key of keys) {
     const first = keyBytes(key, true, copy);
     const rest = keyBytes(key, false, copy);
     lines.push(`  v = o[${JSON.stringify(key)}];`);
@@ -234,7 +234,7 @@ function compileShape(keys: readonly string[], json: JsonCopyWriter, copy: boole
     lines.push(`    if (first) { ${store(first)} first = false; } else { ${store(rest)} }`);
     lines.push("    if (J.member(v, s, d) === -1) return -1;");
     lines.push("  }");
-  });
+  }
   lines.push("  s.room(1); s.buffer[s.pos++] = 125;", "  return 0;", "};");
   const write = new Function("J", lines.join("\n"))(json) as Shape["write"];
   return { keys, write };
