@@ -9,6 +9,7 @@ import { BIN, faucet, LINES_SINK, ROOT, startFaucet, TICKER_SOURCE, tempDir, wai
 const lines = (file: string) => (existsSync(file) ? readFileSync(file, "utf8").trim().split("\n").filter(Boolean) : []);
 
 function endless(dir: string, sinkDelay = 0): void {
+  // The sink touches started.flag when a write begins, so a test can signal mid-write.
   write(
     dir,
     "faucet.yaml",
@@ -21,7 +22,7 @@ pipeline:
     config: { page_size: 5, pages: 0, delay_ms: 30 }
   sink:
     type: lines
-    config: { path: out.jsonl, delay_ms: ${sinkDelay} }
+    config: { path: out.jsonl, delay_ms: ${sinkDelay}, started_path: started.flag }
 `,
   );
 }
@@ -50,17 +51,18 @@ describe("signals", () => {
 
   test("a second signal exits at once, without waiting for the page in flight", async () => {
     const dir = tempDir();
-    endless(dir, 5_000);
+    endless(dir, 30_000);
     const run = startFaucet(["run"], { cwd: dir });
-    // The first page's write takes 5 s: signal while it is in flight.
-    await new Promise((r) => setTimeout(r, 800));
+    // The first page's write takes 30 s: signal once it is in flight, however slow the start.
+    await waitFor(() => existsSync(join(dir, "started.flag")), 20_000);
     run.child.kill("SIGINT");
-    await new Promise((r) => setTimeout(r, 200));
+    await waitFor(() => run.output().stderr.includes("SIGINT: cancelling"), 10_000);
     const second = Date.now();
     run.child.kill("SIGINT");
     const result = await run.done;
     expect(result.code).toBe(130);
-    expect(Date.now() - second).toBeLessThan(2_000);
+    // Far less than the 30 s the page in flight would take.
+    expect(Date.now() - second).toBeLessThan(10_000);
     expect(result.stderr).toContain("second SIGINT: exiting now");
   });
 });
