@@ -1,3 +1,5 @@
+import { qualifyIdentifier, quoteIdentifier, splitQualifiedIdentifier } from "faucet-common-sql";
+
 /**
  * Quotes an identifier with backticks (inner backticks doubled), so any name is safe and exact.
  *
@@ -5,13 +7,12 @@
  * quoteIdent("order `lines`"); // "`order ``lines```"
  */
 export function quoteIdent(name: string): string {
-  if (name.includes("\0")) throw new Error("an identifier cannot contain a NUL character");
-  return `\`${name.replaceAll("`", "``")}\``;
+  return quoteIdentifier(name, "`");
 }
 
 /** `` `db`.`table` ``, or just `` `table` `` when no database is given. */
 export function qualifiedName(database: string | undefined, table: string): string {
-  return database ? `${quoteIdent(database)}.${quoteIdent(table)}` : quoteIdent(table);
+  return qualifyIdentifier(database, table, "`");
 }
 
 /**
@@ -22,30 +23,8 @@ export function qualifiedName(database: string | undefined, table: string): stri
  * splitQualifiedName("shop.`order lines`"); // { database: "shop", table: "order lines" }
  */
 export function splitQualifiedName(name: string): { database: string | undefined; table: string } {
-  const parts: string[] = [];
-  let current = "";
-  let quoted = false;
-  for (let i = 0; i < name.length; i++) {
-    const ch = name[i] as string;
-    if (quoted) {
-      if (ch === "`" && name[i + 1] === "`") {
-        current += "`";
-        i++;
-      } else if (ch === "`") quoted = false;
-      else current += ch;
-    } else if (ch === "`") quoted = true;
-    else if (ch === ".") {
-      parts.push(current);
-      current = "";
-    } else current += ch;
-  }
-  parts.push(current);
-  if (quoted || parts.length > 2 || parts.some((p) => p === "")) {
-    throw new Error(`\`${name}\` is not a table name (write table or database.table)`);
-  }
-  return parts.length === 2
-    ? { database: parts[0], table: parts[1] as string }
-    : { database: undefined, table: parts[0] as string };
+  const [database, table] = splitQualifiedIdentifier(name, "`", "database");
+  return { database, table };
 }
 
 // NUL and Ctrl-Z (0x1a) must be escaped too: the server's parser treats them specially.

@@ -1,3 +1,5 @@
+import { qualifyIdentifier, quoteIdentifier, splitQualifiedIdentifier } from "faucet-common-sql";
+
 /**
  * Quotes an identifier for SQL: always double-quoted, inner quotes doubled, so any name (mixed
  * case, spaces, keywords) is safe and exact.
@@ -6,8 +8,7 @@
  * quoteIdent('Order "Lines"'); // "\"Order \"\"Lines\"\"\""
  */
 export function quoteIdent(name: string): string {
-  if (name.includes("\0")) throw new Error("an identifier cannot contain a NUL character");
-  return `"${name.replaceAll('"', '""')}"`;
+  return quoteIdentifier(name, '"');
 }
 
 /**
@@ -17,7 +18,7 @@ export function quoteIdent(name: string): string {
  * qualifiedName("public", "orders"); // "\"public\".\"orders\""
  */
 export function qualifiedName(schema: string | undefined, table: string): string {
-  return schema ? `${quoteIdent(schema)}.${quoteIdent(table)}` : quoteIdent(table);
+  return qualifyIdentifier(schema, table, '"');
 }
 
 /**
@@ -28,30 +29,8 @@ export function qualifiedName(schema: string | undefined, table: string): string
  * splitQualifiedName('sales."Order Lines"'); // { schema: "sales", table: "Order Lines" }
  */
 export function splitQualifiedName(name: string): { schema: string | undefined; table: string } {
-  const parts: string[] = [];
-  let current = "";
-  let quoted = false;
-  for (let i = 0; i < name.length; i++) {
-    const ch = name[i] as string;
-    if (quoted) {
-      if (ch === '"' && name[i + 1] === '"') {
-        current += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else current += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ".") {
-      parts.push(current);
-      current = "";
-    } else current += ch;
-  }
-  parts.push(current);
-  if (quoted || parts.length > 2 || parts.some((p) => p === "")) {
-    throw new Error(`\`${name}\` is not a table name (write table or schema.table)`);
-  }
-  return parts.length === 2
-    ? { schema: parts[0], table: parts[1] as string }
-    : { schema: undefined, table: parts[0] as string };
+  const [schema, table] = splitQualifiedIdentifier(name, '"', "schema");
+  return { schema, table };
 }
 
 /**

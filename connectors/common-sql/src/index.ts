@@ -48,6 +48,7 @@ export {
   writeSpecRefinement,
 } from "./config.js";
 export { hasLongNumberRun, isLossy, LossyNumberError, parseJsonbExact, parseJsonExact } from "./exact-json.js";
+export { qualifyIdentifier, quoteIdentifier, splitQualifiedIdentifier } from "./identifiers.js";
 export type { IncrementalQueryOptions, ReadPlan } from "./incremental.js";
 export { incrementalQuery, PageAssembler, stateKeyFor, trimQuery } from "./incremental.js";
 export type { DatabaseLocation, DatabaseLocationOptions } from "./location.js";
