@@ -54,6 +54,12 @@ export { incrementalQuery, PageAssembler, stateKeyFor, trimQuery } from "./incre
 export type { DatabaseLocation, DatabaseLocationOptions } from "./location.js";
 export { databaseLocation } from "./location.js";
 export { NOT_SIMPLE, SimpleJsonReader } from "./simple-json.js";
+export type { OverwriteOptions, TableOps } from "./sink-overwrite.js";
+export { OverwriteTarget } from "./sink-overwrite.js";
+export type { CheckSinkTableOptions, SinkTableConfig, SinkTableOptions } from "./sink-table.js";
+export { checkSinkTable, ensureSinkTable, keyColumnsOf } from "./sink-table.js";
+export type { OncePage, RunStatement, TransactionOptions } from "./sink-transaction.js";
+export { inTransaction, writePageOnce } from "./sink-transaction.js";
 export type { PackedStatement, PackOptions } from "./statements.js";
 export { packStatements, rowsPerStatement } from "./statements.js";
 export type { ParsedTimestamp } from "./time.js";
