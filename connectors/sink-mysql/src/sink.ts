@@ -11,16 +11,21 @@ import {
 } from "faucet-common-mysql";
 import {
   COLUMN_TYPES,
+  checkSinkTable,
   createTableSql,
-  isReplayedToken,
+  ensureSinkTable,
+  inTransaction,
+  keyColumnsOf,
+  OverwriteTarget,
   type PackedStatement,
   packStatements,
   pageColumns,
   planKeyedWrites,
-  plannedColumns,
   RowError,
   rowFailure,
+  type TableOps,
   transactionalSinkCapabilities,
+  writePageOnce,
 } from "faucet-common-sql";
 import {
   type CheckReport,
@@ -29,7 +34,6 @@ import {
   type JsonSchema,
   type Logger,
   parseConfig,
-  probe,
   type SchemaChange,
   type Sink,
   type SinkCapabilities,
@@ -93,9 +97,8 @@ export class MysqlSink implements Sink {
   readonly #logger: Logger;
   readonly #table: TableRef;
   readonly #json: string | undefined;
-  #target: TableRef;
+  readonly #overwrite: OverwriteTarget<TableRef, TableOps<TableRef>>;
   #columns: Columns | undefined;
-  #overwriting = false;
   #tokenTableReady = false;
 
   constructor(config: MysqlSinkConfigInput, options: MysqlSinkOptions = {}) {
@@ -114,8 +117,17 @@ export class MysqlSink implements Sink {
       throw new FaucetError("config", (error as Error).message, { connector: CONNECTOR });
     }
     this.#table = { database: parts.database, name: parts.table };
-    this.#target = this.#table;
     this.#json = jsonColumn(this.config);
+    this.#overwrite = new OverwriteTarget<TableRef, TableOps<TableRef>>({
+      table: this.#table,
+      staging: stagingTable(this.#table),
+      withTables: (fn) => this.#pool.withConnection((connection) => fn(this.#tables(connection))),
+      createLikeSql: (staging, table) => `CREATE TABLE ${staging} LIKE ${table}`,
+      swap: (tables, staging) => this.#swap(tables, staging),
+      onRetarget: () => {
+        this.#columns = undefined;
+      },
+    });
   }
 
   connectorName(): string {
@@ -146,26 +158,31 @@ export class MysqlSink implements Sink {
     return await this.#pool.withConnection(async (connection) => {
       await this.#ensureTokenTable(connection);
       if (records.length > 0) await this.#ensureTable(connection, records);
-      return await this.#transaction(connection, async () => {
-        const tokens = sqlName(tokenTable(this.#table.database));
-        // FOR UPDATE serializes writers of one scope until this page commits.
-        const [rows] = await connection.query<RowDataPacket[]>(
-          `SELECT token FROM ${tokens} WHERE scope = ? FOR UPDATE`,
-          [scope],
-        );
-        const committed = rows[0]?.token as string | undefined;
-        if (isReplayedToken(committed, token)) {
-          this.#logger.info("page already committed; skipped", { connector: CONNECTOR, scope, token: committed });
-          return 0;
-        }
-        const written = records.length > 0 ? await this.#writeRows(connection, records) : 0;
-        await connection.query(
-          `INSERT INTO ${tokens} (scope, token, updated_at) VALUES (?, ?, CURRENT_TIMESTAMP(6)) ` +
-            "ON DUPLICATE KEY UPDATE token = VALUES(token), updated_at = VALUES(updated_at)",
-          [scope, token],
-        );
-        return written;
-      });
+      const tokens = sqlName(tokenTable(this.#table.database));
+      return await this.#transaction(connection, () =>
+        writePageOnce({
+          records,
+          scope,
+          token,
+          connector: CONNECTOR,
+          logger: this.#logger,
+          committed: async () => {
+            // FOR UPDATE serializes writers of one scope until this page commits.
+            const [rows] = await connection.query<RowDataPacket[]>(
+              `SELECT token FROM ${tokens} WHERE scope = ? FOR UPDATE`,
+              [scope],
+            );
+            return rows[0]?.token as string | undefined;
+          },
+          write: () => this.#writeRows(connection, records),
+          save: () =>
+            connection.query(
+              `INSERT INTO ${tokens} (scope, token, updated_at) VALUES (?, ?, CURRENT_TIMESTAMP(6)) ` +
+                "ON DUPLICATE KEY UPDATE token = VALUES(token), updated_at = VALUES(updated_at)",
+              [scope, token],
+            ),
+        }),
+      );
     });
   }
 
@@ -184,7 +201,8 @@ export class MysqlSink implements Sink {
 
   async currentSchema(): Promise<SinkSchema | undefined> {
     if (this.#json !== undefined) return undefined;
-    const columns = await this.#pool.withConnection((connection) => this.#loadColumns(connection, this.#target));
+    const target = this.#overwrite.target;
+    const columns = await this.#pool.withConnection((connection) => this.#loadColumns(connection, target));
     if (!columns) return undefined;
     return {
       columns: [...columns.values()].map((c) => ({ name: c.name, type: c.columnType, nullable: c.nullable })),
@@ -192,9 +210,10 @@ export class MysqlSink implements Sink {
   }
 
   async evolveSchema(change: SchemaChange): Promise<void> {
-    const table = sqlName(this.#target);
+    const target = this.#overwrite.target;
+    const table = sqlName(target);
     await this.#pool.withConnection(async (connection) => {
-      const existing = (await this.#loadColumns(connection, this.#target)) ?? new Map<string, MysqlColumn>();
+      const existing = (await this.#loadColumns(connection, target)) ?? new Map<string, MysqlColumn>();
       const actions = [
         ...change.addColumns
           .filter((c) => !existing.has(c.name))
@@ -212,93 +231,60 @@ export class MysqlSink implements Sink {
 
   /** write_mode: overwrite — later writes go to a fresh staging table shaped like the target. */
   async beginOverwrite(): Promise<void> {
-    if (this.config.write_mode !== "overwrite") return;
-    const staging = stagingTable(this.#table);
-    await this.#pool.withConnection(async (connection) => {
-      await this.#run(
-        connection,
-        `DROP TABLE IF EXISTS ${sqlName(staging)}`,
-        [],
-        "dropping an old staging table failed",
-      );
-      if (await this.#exists(connection, this.#table)) {
-        await this.#run(
-          connection,
-          `CREATE TABLE ${sqlName(staging)} LIKE ${sqlName(this.#table)}`,
-          [],
-          "creating the staging table failed",
-        );
-      }
-    });
-    this.#target = staging;
-    this.#columns = undefined;
-    this.#overwriting = true;
+    if (this.config.write_mode === "overwrite") await this.#overwrite.begin();
   }
 
   /** Swaps the staging table in for the target with one atomic `RENAME TABLE`. */
   async commitOverwrite(): Promise<void> {
-    if (!this.#overwriting) return;
-    const staging = this.#target;
-    await this.#pool.withConnection(async (connection) => {
-      if (!(await this.#exists(connection, staging))) return; // no target and no rows: nothing to swap
-      const target = sqlName(this.#table);
-      if (!(await this.#exists(connection, this.#table))) {
-        await this.#run(
-          connection,
-          `RENAME TABLE ${sqlName(staging)} TO ${target}`,
-          [],
-          "swapping in the table failed",
-        );
-        return;
-      }
-      const retired = retiredTable(this.#table);
-      await this.#run(connection, `DROP TABLE IF EXISTS ${sqlName(retired)}`, [], "dropping an old table failed");
-      await this.#run(
-        connection,
-        `RENAME TABLE ${target} TO ${sqlName(retired)}, ${sqlName(staging)} TO ${target}`,
-        [],
-        "swapping in the table failed",
-      );
-      await this.#run(connection, `DROP TABLE ${sqlName(retired)}`, [], "dropping the old table failed");
-    });
-    this.#endOverwrite();
+    await this.#overwrite.commit();
   }
 
   /** Drops the staging table; the target is untouched. */
   async abortOverwrite(): Promise<void> {
-    if (!this.#overwriting) return;
-    const staging = this.#target;
-    this.#endOverwrite();
-    await this.#pool.withConnection((connection) =>
-      this.#run(connection, `DROP TABLE IF EXISTS ${sqlName(staging)}`, [], "dropping the staging table failed"),
-    );
+    await this.#overwrite.abort();
   }
 
   async check(_ctx: FetchContext): Promise<CheckReport> {
-    const connect = await probe("connect", () => this.#pool.query("SELECT 1", [], "connection"));
-    if (connect.status !== "pass") return { probes: [connect] };
-    const table = await probe(
-      "table",
-      async () => {
-        const exists = await this.#pool.withConnection((connection) => this.#exists(connection, this.#table));
-        const name = sqlName(this.#table);
-        if (!exists && !this.config.create_table) throw new Error(`${name} does not exist`);
-        if (!exists) return { skip: `${name} will be created from the first page` };
-        return undefined;
-      },
-      "create the table, or set create_table: true",
-    );
-    return { probes: [connect, table] };
+    return await checkSinkTable({
+      connect: () => this.#pool.query("SELECT 1", [], "connection"),
+      table: sqlName(this.#table),
+      createTable: this.config.create_table,
+      exists: () => this.#pool.withConnection((connection) => this.#exists(connection, this.#table)),
+    });
   }
 
   async close(): Promise<void> {
     await this.#pool.close();
   }
 
-  #endOverwrite(): void {
-    this.#target = this.#table;
-    this.#columns = undefined;
-    this.#overwriting = false;
+  /** The table writes go to: the staging table during an overwrite. */
+  get #target(): TableRef {
+    return this.#overwrite.target;
+  }
+
+  /** One connection's table operations, for the overwrite. */
+  #tables(connection: PoolConnection): TableOps<TableRef> {
+    return {
+      name: sqlName,
+      exists: (table) => this.#exists(connection, table),
+      run: (sql, what) => this.#run(connection, sql, [], what),
+    };
+  }
+
+  /** Puts the staging table in the target's place with one atomic `RENAME TABLE`. */
+  async #swap(tables: TableOps<TableRef>, staging: TableRef): Promise<void> {
+    const target = sqlName(this.#table);
+    if (!(await tables.exists(this.#table))) {
+      await tables.run(`RENAME TABLE ${sqlName(staging)} TO ${target}`, "swapping in the table failed");
+      return;
+    }
+    const retired = retiredTable(this.#table);
+    await tables.run(`DROP TABLE IF EXISTS ${sqlName(retired)}`, "dropping an old table failed");
+    await tables.run(
+      `RENAME TABLE ${target} TO ${sqlName(retired)}, ${sqlName(staging)} TO ${target}`,
+      "swapping in the table failed",
+    );
+    await tables.run(`DROP TABLE ${sqlName(retired)}`, "dropping the old table failed");
   }
 
   /** Writes one page on `connection` (inside the caller's transaction). */
@@ -314,7 +300,7 @@ export class MysqlSink implements Sink {
       list.map((column) => ({ column, encode: literalFor(column, offset) }));
     try {
       if (mode === "delete" || mode === "upsert") {
-        const keys = encoded(this.#keyColumns(columns));
+        const keys = encoded(keyColumnsOf(columns, this.config.key, tableName, CONNECTOR));
         const plan = planKeyedWrites(records, {
           mode,
           key: this.config.key,
@@ -428,61 +414,30 @@ export class MysqlSink implements Sink {
     return from - statement.from;
   }
 
-  #keyColumns(columns: Columns): MysqlColumn[] {
-    return this.config.key.map((name) => {
-      const column = columns.get(name);
-      if (!column) {
-        throw new FaucetError("config", `key column "${name}" is not a column of ${sqlName(this.#target)}`, {
-          connector: CONNECTOR,
-          hint: "name the table's key columns in `key`",
-        });
-      }
-      return column;
-    });
-  }
-
   /** Makes sure the write target exists (creating it when allowed) and knows its columns. */
   async #ensureTable(connection: PoolConnection, records: readonly Value[]): Promise<void> {
-    if (this.#columns) return;
-    let columns = await this.#loadColumns(connection, this.#target);
-    if (!columns) {
-      if (!this.config.create_table) {
-        throw new FaucetError("sink", `table ${sqlName(this.#table)} does not exist`, {
-          connector: CONNECTOR,
-          hint: "create it, or set create_table: true to create it from the first page",
-        });
-      }
-      await this.#createTable(connection, records);
-      columns = await this.#loadColumns(connection, this.#target);
-      if (!columns) throw new FaucetError("sink", `creating ${sqlName(this.#target)} failed`, { connector: CONNECTOR });
-    }
-    if (this.#json !== undefined && !columns.has(this.#json)) {
-      throw new FaucetError("config", `${sqlName(this.#target)} has no column "${this.#json}" for the records`, {
-        connector: CONNECTOR,
-        hint: "name an existing JSON column in column_mapping: { json: { column } }, or use auto_map",
-      });
-    }
-    this.#columns = columns;
-  }
-
-  async #createTable(connection: PoolConnection, records: readonly Value[]): Promise<void> {
-    const keyed = this.config.write_mode === "upsert" || this.config.write_mode === "delete";
-    const key = keyed ? this.config.key : [];
-    const columns = plannedColumns(records, {
+    this.#columns ??= await ensureSinkTable({
+      connector: CONNECTOR,
+      logger: this.#logger,
       dialect: "mysql",
+      config: this.config,
       jsonColumn: this.#json,
-      key,
-      skip: this.config.delete_marker?.field,
+      jsonHint: "name an existing JSON column in column_mapping: { json: { column } }, or use auto_map",
+      table: sqlName(this.#table),
+      target: sqlName(this.#target),
+      records,
+      load: () => this.#loadColumns(connection, this.#target),
+      create: async (columns, key) => {
+        const sql = createTableSql(
+          sqlName(this.#target),
+          columns,
+          key,
+          quoteIdent,
+          " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+        );
+        await this.#run(connection, sql, [], `creating ${sqlName(this.#target)} failed`);
+      },
     });
-    const sql = createTableSql(
-      sqlName(this.#target),
-      columns,
-      key,
-      quoteIdent,
-      " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
-    );
-    await this.#run(connection, sql, [], `creating ${sqlName(this.#target)} failed`);
-    this.#logger.info("created table", { connector: CONNECTOR, table: sqlName(this.#target), columns: columns.length });
   }
 
   async #loadColumns(connection: PoolConnection, table: TableRef): Promise<Columns | undefined> {
@@ -538,15 +493,10 @@ export class MysqlSink implements Sink {
 
   /** Runs `fn` between START TRANSACTION and COMMIT; any failure rolls the whole page back. */
   async #transaction<T>(connection: PoolConnection, fn: () => Promise<T>): Promise<T> {
-    await this.#run(connection, "START TRANSACTION", [], "START TRANSACTION failed");
-    try {
-      const result = await fn();
-      await this.#run(connection, "COMMIT", [], "COMMIT failed");
-      return result;
-    } catch (error) {
-      await connection.query("ROLLBACK").catch(() => undefined);
-      throw FaucetError.is(error) ? error : queryError(error, "sink", CONNECTOR, "the transaction failed");
-    }
+    return await inTransaction((sql, what) => this.#run(connection, sql, [], what), fn, {
+      begin: "START TRANSACTION",
+      wrap: (error) => queryError(error, "sink", CONNECTOR, "the transaction failed"),
+    });
   }
 }
 
