@@ -5,14 +5,19 @@ import { PostgresPool, queryError, quoteIdent } from "faucet-common-postgres";
 import {
   COLUMN_TYPES,
   COMMIT_TOKEN_TABLE,
+  checkSinkTable,
   createTableSql,
-  isReplayedToken,
+  ensureSinkTable,
+  inTransaction,
+  keyColumnsOf,
+  OverwriteTarget,
   pageColumns,
-  plannedColumns,
   RowError,
   rowFailure,
   rowsPerStatement,
+  type TableOps,
   transactionalSinkCapabilities,
+  writePageOnce,
 } from "faucet-common-sql";
 import {
   type CheckReport,
@@ -21,7 +26,6 @@ import {
   type JsonSchema,
   type Logger,
   parseConfig,
-  probe,
   type SchemaChange,
   type Sink,
   type SinkCapabilities,
@@ -66,6 +70,11 @@ export interface PostgresSinkOptions {
 
 type Columns = Map<string, TargetColumn>;
 
+/** One client's table operations; the swap also needs the client itself. */
+interface PostgresTables extends TableOps<TableRef> {
+  client: PoolClient;
+}
+
 /**
  * Writes pages to a PostgreSQL table, one transaction per page: COPY (default for append), or
  * INSERT with array parameters; upsert with `ON CONFLICT`, delete by key, overwrite through a
@@ -89,9 +98,8 @@ export class PostgresSink implements Sink {
   readonly #jsonb: string | undefined;
   readonly #method: "copy" | "insert";
   readonly #insertStyle: "unnest" | "values";
-  #target: TableRef;
+  readonly #overwrite: OverwriteTarget<TableRef, PostgresTables>;
   #columns: Columns | undefined;
-  #overwriting = false;
   #tokenTableReady = false;
   #writer: CopyWriter | undefined;
 
@@ -104,12 +112,21 @@ export class PostgresSink implements Sink {
       logger: this.#logger,
     });
     this.#table = { schema: this.config.schema, name: this.config.table_name };
-    this.#target = this.#table;
     this.#jsonb = jsonbColumn(this.config);
     const mode = this.config.write_mode;
     const keyed = mode === "upsert" || mode === "delete";
     this.#method = keyed ? "insert" : (this.config.write_method ?? "copy");
     this.#insertStyle = options.insertStyle ?? "unnest";
+    this.#overwrite = new OverwriteTarget<TableRef, PostgresTables>({
+      table: this.#table,
+      staging: stagingTable(this.#table),
+      withTables: (fn) => this.#withClient((client) => fn(this.#tables(client))),
+      createLikeSql: (staging, table) => `CREATE TABLE ${staging} (LIKE ${table} INCLUDING ALL)`,
+      swap: (tables, staging) => this.#swap(tables.client, staging),
+      onRetarget: () => {
+        this.#columns = undefined;
+      },
+    });
   }
 
   connectorName(): string {
@@ -144,23 +161,32 @@ export class PostgresSink implements Sink {
     return await this.#withClient(async (client) => {
       await this.#ensureTokenTable(client);
       if (records.length > 0) await this.#ensureTable(client, records);
-      return await this.#transaction(client, async () => {
-        const tokens = this.#tokenTable();
-        await client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [JSON.stringify([tokens, scope])]);
-        const { rows } = await client.query<{ token: string }>(`SELECT token FROM ${tokens} WHERE scope = $1`, [scope]);
-        const committed = rows[0]?.token;
-        if (isReplayedToken(committed, token)) {
-          this.#logger.info("page already committed; skipped", { connector: CONNECTOR, scope, token: committed });
-          return 0;
-        }
-        const written = records.length > 0 ? await this.#writeRows(client, records) : 0;
-        await client.query(
-          `INSERT INTO ${tokens} (scope, token, updated_at) VALUES ($1, $2, now()) ` +
-            "ON CONFLICT (scope) DO UPDATE SET token = EXCLUDED.token, updated_at = EXCLUDED.updated_at",
-          [scope, token],
-        );
-        return written;
-      });
+      const tokens = this.#tokenTable();
+      return await this.#transaction(client, () =>
+        writePageOnce({
+          records,
+          scope,
+          token,
+          connector: CONNECTOR,
+          logger: this.#logger,
+          committed: async () => {
+            await client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [
+              JSON.stringify([tokens, scope]),
+            ]);
+            const { rows } = await client.query<{ token: string }>(`SELECT token FROM ${tokens} WHERE scope = $1`, [
+              scope,
+            ]);
+            return rows[0]?.token;
+          },
+          write: () => this.#writeRows(client, records),
+          save: () =>
+            client.query(
+              `INSERT INTO ${tokens} (scope, token, updated_at) VALUES ($1, $2, now()) ` +
+                "ON CONFLICT (scope) DO UPDATE SET token = EXCLUDED.token, updated_at = EXCLUDED.updated_at",
+              [scope, token],
+            ),
+        }),
+      );
     });
   }
 
@@ -201,96 +227,83 @@ export class PostgresSink implements Sink {
 
   /** write_mode: overwrite — later writes go to a fresh staging table shaped like the target. */
   async beginOverwrite(): Promise<void> {
-    if (this.config.write_mode !== "overwrite") return;
-    const staging = stagingTable(this.#table);
-    await this.#withClient(async (client) => {
-      await this.#run(client, `DROP TABLE IF EXISTS ${sqlName(staging)}`, [], "dropping an old staging table failed");
-      if (await this.#exists(client, this.#table)) {
-        await this.#run(
-          client,
-          `CREATE TABLE ${sqlName(staging)} (LIKE ${sqlName(this.#table)} INCLUDING ALL)`,
-          [],
-          "creating the staging table failed",
-        );
-      }
-    });
-    this.#target = staging;
-    this.#columns = undefined;
-    this.#overwriting = true;
+    if (this.config.write_mode === "overwrite") await this.#overwrite.begin();
   }
 
   /** Swaps the staging table in for the target in one transaction. */
   async commitOverwrite(): Promise<void> {
-    if (!this.#overwriting) return;
-    const staging = this.#target;
-    await this.#withClient(async (client) => {
-      if (!(await this.#exists(client, staging))) return; // no target and no rows: nothing to swap
-      await this.#transaction(client, async () => {
-        const target = sqlName(this.#table);
-        if (!(await this.#exists(client, this.#table))) {
-          await client.query(`ALTER TABLE ${sqlName(staging)} RENAME TO ${quoteIdent(this.#table.name)}`);
-          return;
-        }
-        await client.query("SAVEPOINT faucet_swap");
-        try {
-          const retired = retiredTable(this.#table);
-          await client.query(`DROP TABLE IF EXISTS ${sqlName(retired)}`);
-          await client.query(`ALTER TABLE ${target} RENAME TO ${quoteIdent(retired.name)}`);
-          await client.query(`ALTER TABLE ${sqlName(staging)} RENAME TO ${quoteIdent(this.#table.name)}`);
-          await client.query(`DROP TABLE ${sqlName(retired)}`);
-        } catch (error) {
-          if ((error as { code?: string }).code !== "2BP01") throw error;
-          // Views depend on the target: keep the table itself and replace its rows instead.
-          await client.query("ROLLBACK TO SAVEPOINT faucet_swap");
-          await client.query(`TRUNCATE ${target}`);
-          await client.query(`INSERT INTO ${target} SELECT * FROM ${sqlName(staging)}`);
-          await client.query(`DROP TABLE ${sqlName(staging)}`);
-        }
-      });
-    });
-    this.#endOverwrite();
+    await this.#overwrite.commit();
   }
 
   /** Drops the staging table; the target is untouched. */
   async abortOverwrite(): Promise<void> {
-    if (!this.#overwriting) return;
-    const staging = this.#target;
-    this.#endOverwrite();
-    await this.#withClient((client) =>
-      this.#run(client, `DROP TABLE IF EXISTS ${sqlName(staging)}`, [], "dropping the staging table failed"),
-    );
+    await this.#overwrite.abort();
   }
 
   async check(_ctx: FetchContext): Promise<CheckReport> {
-    const connect = await probe("connect", () => this.#pool.query("SELECT 1", [], "connection"));
-    if (connect.status !== "pass") return { probes: [connect] };
-    const table = await probe(
-      "table",
-      async () => {
-        const exists = await this.#withClient((client) => this.#exists(client, this.#table));
-        if (!exists && !this.config.create_table) throw new Error(`${sqlName(this.#table)} does not exist`);
-        if (!exists) return { skip: `${sqlName(this.#table)} will be created from the first page` };
+    return await checkSinkTable({
+      connect: () => this.#pool.query("SELECT 1", [], "connection"),
+      table: sqlName(this.#table),
+      createTable: this.config.create_table,
+      exists: () => this.#withClient((client) => this.#exists(client, this.#table)),
+      writable: async () => {
         const { rows } = await this.#pool.query<{ ok: boolean }>(
           "SELECT has_table_privilege($1, 'INSERT') AS ok",
           [sqlName(this.#table)],
           "sink",
         );
         if (!rows[0]?.ok) throw new Error(`the user may not insert into ${sqlName(this.#table)}`);
-        return undefined;
       },
-      "create the table, set create_table: true, or grant INSERT",
-    );
-    return { probes: [connect, table] };
+      hint: "create the table, set create_table: true, or grant INSERT",
+    });
   }
 
   async close(): Promise<void> {
     await this.#pool.close();
   }
 
-  #endOverwrite(): void {
-    this.#target = this.#table;
-    this.#columns = undefined;
-    this.#overwriting = false;
+  /** The table writes go to: the staging table during an overwrite. */
+  get #target(): TableRef {
+    return this.#overwrite.target;
+  }
+
+  /** One client's table operations, for the overwrite. */
+  #tables(client: PoolClient): PostgresTables {
+    return {
+      client,
+      name: sqlName,
+      exists: (table) => this.#exists(client, table),
+      run: (sql, what) => this.#run(client, sql, [], what),
+    };
+  }
+
+  /**
+   * Puts the staging table in the target's place in one transaction; when views depend on the
+   * target, keeps the table itself and replaces its rows instead.
+   */
+  async #swap(client: PoolClient, staging: TableRef): Promise<void> {
+    await this.#transaction(client, async () => {
+      const target = sqlName(this.#table);
+      if (!(await this.#exists(client, this.#table))) {
+        await client.query(`ALTER TABLE ${sqlName(staging)} RENAME TO ${quoteIdent(this.#table.name)}`);
+        return;
+      }
+      await client.query("SAVEPOINT faucet_swap");
+      try {
+        const retired = retiredTable(this.#table);
+        await client.query(`DROP TABLE IF EXISTS ${sqlName(retired)}`);
+        await client.query(`ALTER TABLE ${target} RENAME TO ${quoteIdent(retired.name)}`);
+        await client.query(`ALTER TABLE ${sqlName(staging)} RENAME TO ${quoteIdent(this.#table.name)}`);
+        await client.query(`DROP TABLE ${sqlName(retired)}`);
+      } catch (error) {
+        if ((error as { code?: string }).code !== "2BP01") throw error;
+        // Views depend on the target: keep the table itself and replace its rows instead.
+        await client.query("ROLLBACK TO SAVEPOINT faucet_swap");
+        await client.query(`TRUNCATE ${target}`);
+        await client.query(`INSERT INTO ${target} SELECT * FROM ${sqlName(staging)}`);
+        await client.query(`DROP TABLE ${sqlName(staging)}`);
+      }
+    });
   }
 
   /** Writes one page on `client` (inside the caller's transaction). */
@@ -453,18 +466,7 @@ export class PostgresSink implements Sink {
   }
 
   #keyColumns(columns: Columns): PageColumn[] {
-    return withSerializers(
-      this.config.key.map((name) => {
-        const column = columns.get(name);
-        if (!column) {
-          throw new FaucetError("config", `key column "${name}" is not a column of ${sqlName(this.#target)}`, {
-            connector: CONNECTOR,
-            hint: "name the table's key columns in `key`",
-          });
-        }
-        return column;
-      }),
-    );
+    return withSerializers(keyColumnsOf(columns, this.config.key, sqlName(this.#target), CONNECTOR));
   }
 
   /** Turns a failed page into a FaucetError that names the record that did not fit. */
@@ -485,53 +487,31 @@ export class PostgresSink implements Sink {
 
   /** Makes sure the write target exists (creating it when allowed) and knows its columns. */
   async #ensureTable(client: PoolClient, records: readonly Value[]): Promise<void> {
-    if (this.#columns) return;
-    let columns = await this.#loadColumns(client);
-    if (!columns) {
-      if (!this.config.create_table) {
-        throw new FaucetError("sink", `table ${sqlName(this.#table)} does not exist`, {
-          connector: CONNECTOR,
-          hint: "create it, or set create_table: true to create it from the first page",
-        });
-      }
-      await this.#createTable(client, records);
-      columns = await this.#loadColumns(client);
-      if (!columns) throw new FaucetError("sink", `creating ${sqlName(this.#target)} failed`, { connector: CONNECTOR });
-    }
-    if (this.#jsonb !== undefined && !columns.has(this.#jsonb)) {
-      throw new FaucetError("config", `${sqlName(this.#target)} has no column "${this.#jsonb}" for the records`, {
-        connector: CONNECTOR,
-        hint: "name an existing jsonb column in column_mapping: { jsonb: { column } }, or use auto_map",
-      });
-    }
-    this.#columns = columns;
-  }
-
-  async #createTable(client: PoolClient, records: readonly Value[]): Promise<void> {
     const target = this.#target;
-    const keyed = this.config.write_mode === "upsert" || this.config.write_mode === "delete";
-    const key = keyed ? this.config.key : [];
-    const columns = plannedColumns(records, {
+    this.#columns ??= await ensureSinkTable({
+      connector: CONNECTOR,
+      logger: this.#logger,
       dialect: "postgres",
+      config: this.config,
       jsonColumn: this.#jsonb,
-      key,
-      skip: this.config.delete_marker?.field,
+      jsonHint: "name an existing jsonb column in column_mapping: { jsonb: { column } }, or use auto_map",
+      table: sqlName(this.#table),
+      target: sqlName(target),
+      records,
+      load: () => this.#loadColumns(client),
+      create: async (columns, key) => {
+        if (target.schema) {
+          await this.#run(
+            client,
+            `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(target.schema)}`,
+            [],
+            "creating the schema failed",
+          );
+        }
+        const sql = createTableSql(sqlName(target), columns, key, quoteIdent);
+        await this.#run(client, sql, [], `creating ${sqlName(target)} failed`).catch(ignoreCreateRace);
+      },
     });
-    if (target.schema) {
-      await this.#run(
-        client,
-        `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(target.schema)}`,
-        [],
-        "creating the schema failed",
-      );
-    }
-    const sql = createTableSql(sqlName(target), columns, key, quoteIdent);
-    await this.#run(client, sql, [], `creating ${sqlName(target)} failed`).catch((error: FaucetError) => {
-      // Another writer created it at the same moment: that is fine.
-      const code = (error.cause as { code?: string } | undefined)?.code;
-      if (code !== "42P07" && code !== "23505") throw error;
-    });
-    this.#logger.info("created table", { connector: CONNECTOR, table: sqlName(target), columns: columns.length });
   }
 
   async #loadColumns(client: PoolClient): Promise<Columns | undefined> {
@@ -563,10 +543,7 @@ export class PostgresSink implements Sink {
       await this.#run(client, `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.config.schema)}`, [], "creating schema");
     }
     await this.#run(client, tokenTableSql(this.config.schema), [], `creating ${COMMIT_TOKEN_TABLE} failed`).catch(
-      (error: FaucetError) => {
-        const code = (error.cause as { code?: string } | undefined)?.code;
-        if (code !== "42P07" && code !== "23505") throw error;
-      },
+      ignoreCreateRace,
     );
     this.#tokenTableReady = true;
   }
@@ -585,15 +562,9 @@ export class PostgresSink implements Sink {
 
   /** Runs `fn` between BEGIN and COMMIT; any failure rolls the whole page back. */
   async #transaction<T>(client: PoolClient, fn: () => Promise<T>): Promise<T> {
-    await this.#run(client, "BEGIN", [], "BEGIN failed");
-    try {
-      const result = await fn();
-      await this.#run(client, "COMMIT", [], "COMMIT failed");
-      return result;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw FaucetError.is(error) ? error : queryError(error, "sink", CONNECTOR, "the transaction failed");
-    }
+    return await inTransaction((sql, what) => this.#run(client, sql, [], what), fn, {
+      wrap: (error) => queryError(error, "sink", CONNECTOR, "the transaction failed"),
+    });
   }
 
   async #withClient<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
@@ -608,6 +579,12 @@ export class PostgresSink implements Sink {
       client.release(broken);
     }
   }
+}
+
+/** Another writer created the table (or schema) at the same moment: that is fine. */
+function ignoreCreateRace(error: FaucetError): void {
+  const code = (error.cause as { code?: string } | undefined)?.code;
+  if (code !== "42P07" && code !== "23505") throw error;
 }
 
 /** The 0-based record a COPY error points at (`COPY t, line 3, column amount: …`). */
