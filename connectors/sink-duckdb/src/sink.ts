@@ -2,14 +2,16 @@ import type { DuckDBAppender, DuckDBConnection, DuckDBInstance } from "@duckdb/n
 import {
   COLUMN_TYPES,
   COMMIT_TOKEN_TABLE,
+  checkSinkTable,
   createTableSql,
   type DatabaseLocation,
   databaseLocation,
-  isReplayedToken,
+  ensureSinkTable,
+  inTransaction,
   pageColumns,
-  plannedColumns,
   RowError,
   rowFailure,
+  writePageOnce,
 } from "faucet-common-sql";
 import {
   type CheckReport,
@@ -18,7 +20,6 @@ import {
   type JsonSchema,
   type Logger,
   parseConfig,
-  probe,
   type SchemaChange,
   type Sink,
   type SinkCapabilities,
@@ -71,7 +72,7 @@ export class DuckdbSink implements Sink {
   readonly #json: string | undefined;
   #instance: DuckDBInstance | undefined;
   #connection: Promise<DuckDBConnection> | undefined;
-  #columns: Column[] | undefined;
+  #columns: Map<string, Column> | undefined;
   #tokenTableReady = false;
   #closed = false;
 
@@ -117,19 +118,22 @@ export class DuckdbSink implements Sink {
     const connection = await this.#connect();
     await this.#ensureTokenTable(connection);
     if (records.length > 0) await this.#ensureTable(connection, records);
-    return await this.#transaction(connection, async () => {
-      const committed = await this.#token(connection, scope);
-      if (isReplayedToken(committed, token)) {
-        this.#logger.info("page already committed; skipped", { connector: CONNECTOR, scope, token: committed });
-        return 0;
-      }
-      const written = records.length > 0 ? await this.#append(connection, records) : 0;
-      await connection.run(
-        `INSERT OR REPLACE INTO ${this.#tokenTable()} (scope, token, updated_at) VALUES ($1, $2, now())`,
-        [scope, token],
-      );
-      return written;
-    });
+    return await this.#transaction(connection, () =>
+      writePageOnce({
+        records,
+        scope,
+        token,
+        connector: CONNECTOR,
+        logger: this.#logger,
+        committed: () => this.#token(connection, scope),
+        write: () => this.#append(connection, records),
+        save: () =>
+          connection.run(
+            `INSERT OR REPLACE INTO ${this.#tokenTable()} (scope, token, updated_at) VALUES ($1, $2, now())`,
+            [scope, token],
+          ),
+      }),
+    );
   }
 
   async lastCommittedToken(scope: string): Promise<string | undefined> {
@@ -142,7 +146,7 @@ export class DuckdbSink implements Sink {
     if (this.#json !== undefined) return undefined;
     const columns = await this.#loadColumns(await this.#connect());
     return columns
-      ? { columns: columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable })) }
+      ? { columns: [...columns.values()].map((c) => ({ name: c.name, type: c.type, nullable: c.nullable })) }
       : undefined;
   }
 
@@ -165,21 +169,15 @@ export class DuckdbSink implements Sink {
   }
 
   async check(_ctx: FetchContext): Promise<CheckReport> {
-    const open = await probe("open", async () => {
-      await this.#connect();
-    });
-    if (open.status !== "pass") return { probes: [open] };
-    const table = await probe(
-      "table",
-      async () => {
-        const exists = (await this.#loadColumns(await this.#connect())) !== undefined;
-        if (!exists && !this.config.create_table) throw new Error(`${this.#tableSql()} does not exist`);
-        if (!exists) return { skip: `${this.#tableSql()} will be created from the first page` };
-        return undefined;
+    return await checkSinkTable({
+      connect: async () => {
+        await this.#connect();
       },
-      "create the table, or set create_table: true",
-    );
-    return { probes: [open, table] };
+      connectProbe: "open",
+      table: this.#tableSql(),
+      createTable: this.config.create_table,
+      exists: async () => (await this.#loadColumns(await this.#connect())) !== undefined,
+    });
   }
 
   async close(): Promise<void> {
@@ -195,12 +193,12 @@ export class DuckdbSink implements Sink {
 
   /** Appends a page on the open transaction; a value DuckDB refuses fails with its record's index. */
   async #append(connection: DuckDBConnection, input: readonly Value[]): Promise<number> {
-    const columns = this.#columns as Column[];
+    const byName = this.#columns as Map<string, Column>;
+    const columns = [...byName.values()];
     const json = this.#json;
     const records = json === undefined ? input : input.map((r) => ({ [json]: r }));
     let appender: DuckDBAppender | undefined;
     try {
-      const byName = new Map(columns.map((c) => [c.name, c]));
       pageColumns(records, byName, { ignoreUnknown: this.config.ignore_unknown, tableName: this.#tableSql() });
       appender = await connection.createAppender(this.#name, this.#schema ?? null);
       const cells: CellAppender[] = columns.map((c, i) =>
@@ -243,36 +241,29 @@ export class DuckdbSink implements Sink {
   }
 
   async #ensureTable(connection: DuckDBConnection, records: readonly Value[]): Promise<void> {
-    if (this.#columns) return;
-    let columns = await this.#loadColumns(connection);
-    if (!columns) {
-      if (!this.config.create_table) {
-        throw new FaucetError("sink", `table ${this.#tableSql()} does not exist`, {
-          connector: CONNECTOR,
-          hint: "create it, or set create_table: true to create it from the first page",
-        });
-      }
-      const planned = plannedColumns(records, { dialect: "duckdb", jsonColumn: this.#json });
-      try {
-        if (this.#schema) await connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.#schema)}`);
-        await connection.run(createTableSql(this.#tableSql(), planned, [], quoteIdent));
-      } catch (error) {
-        throw sinkError(error, `creating ${this.#tableSql()} failed`);
-      }
-      this.#logger.info("created table", { connector: CONNECTOR, table: this.#tableSql(), columns: planned.length });
-      columns = await this.#loadColumns(connection);
-      if (!columns) throw new FaucetError("sink", `creating ${this.#tableSql()} failed`, { connector: CONNECTOR });
-    }
-    if (this.#json !== undefined && !columns.some((c) => c.name === this.#json)) {
-      throw new FaucetError("config", `${this.#tableSql()} has no column "${this.#json}" for the records`, {
-        connector: CONNECTOR,
-        hint: "name an existing column in column_mapping: { json: { column } }, or use auto_map",
-      });
-    }
-    this.#columns = columns;
+    this.#columns ??= await ensureSinkTable({
+      connector: CONNECTOR,
+      logger: this.#logger,
+      dialect: "duckdb",
+      config: this.config,
+      jsonColumn: this.#json,
+      jsonHint: "name an existing column in column_mapping: { json: { column } }, or use auto_map",
+      table: this.#tableSql(),
+      target: this.#tableSql(),
+      records,
+      load: () => this.#loadColumns(connection),
+      create: async (columns, key) => {
+        try {
+          if (this.#schema) await connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.#schema)}`);
+          await connection.run(createTableSql(this.#tableSql(), columns, key, quoteIdent));
+        } catch (error) {
+          throw sinkError(error, `creating ${this.#tableSql()} failed`);
+        }
+      },
+    });
   }
 
-  async #loadColumns(connection: DuckDBConnection): Promise<Column[] | undefined> {
+  async #loadColumns(connection: DuckDBConnection): Promise<Map<string, Column> | undefined> {
     try {
       const reader = await connection.runAndReadAll(
         "SELECT column_name AS name, data_type AS type, is_nullable = 'YES' AS nullable FROM information_schema.columns " +
@@ -281,7 +272,7 @@ export class DuckdbSink implements Sink {
         [this.#schema ?? null, this.#name],
       );
       const rows = reader.getRowObjectsJson() as unknown as Column[];
-      return rows.length > 0 ? rows : undefined;
+      return rows.length > 0 ? new Map(rows.map((c) => [c.name, c])) : undefined;
     } catch (error) {
       throw sinkError(error, "reading the table's columns failed");
     }
@@ -323,15 +314,10 @@ export class DuckdbSink implements Sink {
 
   /** Runs `fn` between BEGIN and COMMIT; any failure rolls the whole page back. */
   async #transaction<T>(connection: DuckDBConnection, fn: () => Promise<T>): Promise<T> {
-    await connection.run("BEGIN TRANSACTION");
-    try {
-      const result = await fn();
-      await connection.run("COMMIT");
-      return result;
-    } catch (error) {
-      await connection.run("ROLLBACK").catch(() => undefined);
-      throw FaucetError.is(error) ? error : sinkError(error, "the transaction failed");
-    }
+    return await inTransaction((sql) => connection.run(sql), fn, {
+      begin: "BEGIN TRANSACTION",
+      wrap: (error) => sinkError(error, "the transaction failed"),
+    });
   }
 
   async #connect(): Promise<DuckDBConnection> {
