@@ -4,10 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { testSink } from "faucet-conformance";
-import { FaucetError, FileStateStore, fetchAll, Pipeline, silentLogger, type Value } from "faucet-core";
+import { FaucetError, FileStateStore, fetchAll, Pipeline, type Value } from "faucet-core";
 import { DuckdbSink, type DuckdbSinkConfigInput, definition } from "faucet-sink-duckdb";
 import { DuckdbSource } from "faucet-source-duckdb";
 import { afterAll, beforeEach, describe, expect, test } from "vitest";
+import { runDroppingPoison, writeOnce } from "../../common-sql/test/sink-helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "faucet-sink-duckdb-"));
 let file = join(dir, "sink.duckdb");
@@ -27,12 +28,7 @@ async function query(sql: string): Promise<Record<string, unknown>[]> {
 }
 
 async function write(config: Omit<DuckdbSinkConfigInput, "database">, records: Value[]): Promise<number> {
-  const sink = new DuckdbSink({ database: file, ...config });
-  try {
-    return await sink.writeBatch(records);
-  } finally {
-    await sink.close();
-  }
+  return await writeOnce(new DuckdbSink({ database: file, ...config }), records);
 }
 
 afterAll(() => {
@@ -214,13 +210,7 @@ describe("own cases", () => {
     await expect(sink.writeBatch(page)).rejects.toThrow(/record 1500/);
     expect(await query("SELECT id, n FROM atomic")).toEqual([{ id: "0", n: 0 }]);
     // What the claim buys: the pipeline's poison policy splits the page until the bad row is alone.
-    const source = { fetchWithContext: async () => page };
-    const result = await new Pipeline(source, sink, {
-      poison: { maxRowAttempts: 1, action: "drop" },
-      logger: silentLogger,
-    }).run();
-    await sink.close();
-    expect(result).toMatchObject({ recordsWritten: 1999, dropped: 1 });
+    expect(await runDroppingPoison(sink, page)).toMatchObject({ recordsWritten: 1999, dropped: 1 });
     expect(await query("SELECT count(*) AS n, count(*) FILTER (WHERE id = 1501) AS bad FROM atomic")).toEqual([
       { n: "2000", bad: "0" },
     ]);

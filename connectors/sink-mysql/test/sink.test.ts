@@ -1,7 +1,8 @@
 import { describeWithService, testSink } from "faucet-conformance";
-import { FaucetError, Pipeline, type Source, silentLogger, type Value } from "faucet-core";
+import { FaucetError, Pipeline, type Value } from "faucet-core";
 import { definition, MysqlSink, type MysqlSinkConfigInput } from "faucet-sink-mysql";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { pagesSource, runDroppingPoison, writeOnce } from "../../common-sql/test/sink-helpers.js";
 import { ADMIN_URL, freshDatabase, sql } from "./helpers.js";
 
 // Everything this file writes lives in a database of its own (commit tokens included).
@@ -17,22 +18,7 @@ async function count(table: string): Promise<number> {
 }
 
 async function write(config: Omit<MysqlSinkConfigInput, "connection_url">, records: Value[]): Promise<number> {
-  const sink = new MysqlSink({ connection_url: url, ...config });
-  try {
-    return await sink.writeBatch(records);
-  } finally {
-    await sink.close();
-  }
-}
-
-function pagesSource(pages: Value[][]): Source {
-  return {
-    connectorName: () => "pages",
-    fetchWithContext: async () => pages.flat(),
-    async *streamPages() {
-      for (const [i, records] of pages.entries()) yield { records, bookmark: i };
-    },
-  };
+  return await writeOnce(new MysqlSink({ connection_url: url, ...config }), records);
 }
 
 await describeWithService({ name: "MariaDB", port: 3306 }, "sink-mysql", () => {
@@ -343,12 +329,7 @@ await describeWithService({ name: "MariaDB", port: 3306 }, "sink-mysql", () => {
       }
       // What the claim buys: the pipeline's poison policy splits the page until the bad row is alone.
       const sink = new MysqlSink({ connection_url: url, table_name: "atomic", column_mapping: "auto_map" });
-      const result = await new Pipeline(pagesSource([page]), sink, {
-        poison: { maxRowAttempts: 1, action: "drop" },
-        logger: silentLogger,
-      }).run();
-      await sink.close();
-      expect(result).toMatchObject({ recordsWritten: 1999, dropped: 1 });
+      expect(await runDroppingPoison(sink, page)).toMatchObject({ recordsWritten: 1999, dropped: 1 });
       expect(await count("atomic")).toBe(2000);
       expect(await sql(url, "SELECT id FROM atomic WHERE id = 1501")).toEqual([]);
     });

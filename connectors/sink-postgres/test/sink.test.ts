@@ -1,7 +1,8 @@
 import { describeWithService, testSink } from "faucet-conformance";
-import { FaucetError, Pipeline, type Source, silentLogger, type Value } from "faucet-core";
+import { FaucetError, Pipeline, type Value } from "faucet-core";
 import { definition, PostgresSink, type PostgresSinkConfigInput } from "faucet-sink-postgres";
 import { afterAll, beforeEach, describe, expect, test } from "vitest";
+import { pagesSource, runDroppingPoison, writeOnce } from "../../common-sql/test/sink-helpers.js";
 import { ADMIN_URL, sql } from "./helpers.js";
 
 // Everything this file writes lives in a schema of its own (commit tokens included).
@@ -19,22 +20,7 @@ async function count(table: string): Promise<number> {
 }
 
 async function write(config: PostgresSinkConfigInput, records: Value[]): Promise<number> {
-  const sink = new PostgresSink({ ...base, ...config });
-  try {
-    return await sink.writeBatch(records);
-  } finally {
-    await sink.close();
-  }
-}
-
-function pagesSource(pages: Value[][]): Source {
-  return {
-    connectorName: () => "pages",
-    fetchWithContext: async () => pages.flat(),
-    async *streamPages() {
-      for (const [i, records] of pages.entries()) yield { records, bookmark: i };
-    },
-  };
+  return await writeOnce(new PostgresSink({ ...base, ...config }), records);
 }
 
 await describeWithService({ name: "PostgreSQL", port: 5432 }, "sink-postgres", () => {
@@ -429,12 +415,7 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "sink-postgres", (
       }
       // What the claim buys: the pipeline's poison policy splits the page until the bad row is alone.
       const sink = new PostgresSink({ ...base, table_name: "atomic", column_mapping: "auto_map" });
-      const result = await new Pipeline(pagesSource([page]), sink, {
-        poison: { maxRowAttempts: 1, action: "drop" },
-        logger: silentLogger,
-      }).run();
-      await sink.close();
-      expect(result).toMatchObject({ recordsWritten: 4999, dropped: 1 });
+      expect(await runDroppingPoison(sink, page)).toMatchObject({ recordsWritten: 4999, dropped: 1 });
       expect(await count("atomic")).toBe(5000);
       expect((await sql(url, `SELECT count(*)::int AS n FROM ${q("atomic")} WHERE id = 4501`)).rows[0].n).toBe(0);
     });
