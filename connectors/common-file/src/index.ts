@@ -23,6 +23,8 @@ export { compressionField, detectCompression } from "./compression.js";
 export { asciiByteField, batchSizeField, csvRowFormatter } from "./csv.js";
 export type { FileAction, FileErrorContext } from "./errors.js";
 export { fileError } from "./errors.js";
+export type { SourceInput, SourceInputOptions } from "./inputs.js";
+export { sourceInputs, utf8Chunks } from "./inputs.js";
 export type { OutputFileOptions } from "./output.js";
 export { OutputFile } from "./output.js";
 export type { ExpandOptions } from "./paths.js";

@@ -1,8 +1,16 @@
-import { detectCompression, expandPaths, readChunks, Utf8Checker } from "faucet-common-file";
+import {
+  detectCompression,
+  expandPaths,
+  readChunks,
+  type SourceInput,
+  sourceInputs,
+  utf8Chunks,
+} from "faucet-common-file";
 import {
   type CheckReport,
   FaucetError,
   type FetchContext,
+  fetchAll,
   type JsonSchema,
   type ParallelChunk,
   parseConfig,
@@ -80,9 +88,7 @@ export class CsvSource implements Source {
   }
 
   async fetchWithContext(ctx: FetchContext): Promise<Value[]> {
-    const all: Value[] = [];
-    for await (const page of this.streamPages(ctx, 0, ctx.signal)) for (const r of page.records) all.push(r);
-    return all;
+    return await fetchAll(this, ctx);
   }
 
   async *streamPages(_ctx: FetchContext, batchSize: number, signal?: AbortSignal): AsyncGenerator<StreamPage> {
@@ -91,19 +97,14 @@ export class CsvSource implements Source {
     let page: Value[] = [];
     for (const [file, chunks] of await this.#inputs(signal)) {
       const parser = this.#parser(file);
-      const utf8 = new Utf8Checker();
-      for await (const chunk of chunks) {
-        if (signal?.aborted) return;
-        const bad = utf8.push(chunk);
-        if (bad !== -1) throw invalidUtf8(file, bad);
-        parser.feed(chunk as Buffer);
+      for await (const chunk of utf8Chunks(chunks, (offset) => invalidUtf8(file, offset), signal)) {
+        parser.feed(chunk);
         while (parser.parse(page, max, false)) {
           yield { records: page };
           page = [];
         }
       }
-      const bad = utf8.end();
-      if (bad !== -1) throw invalidUtf8(file, bad);
+      if (signal?.aborted) return;
       while (parser.parse(page, max, true)) {
         yield { records: page };
         page = [];
@@ -147,41 +148,25 @@ export class CsvSource implements Source {
     const probes = [
       await probe("files exist", async () => {
         if (this.#options.input) return { skip: "reading a stream" };
-        files = await expandPaths(this.config.path, { connector: CONNECTOR, ...this.#base() });
+        files = await expandPaths(this.config.path, { connector: CONNECTOR, baseDir: this.#options.baseDir });
       }),
     ];
     probes.push(
       await probe("header readable", async () => {
-        if (files.length === 0) return { skip: "no file to read" };
-        for await (const _ of readChunks(files[0] as string, this.#readOptions(files[0] as string))) break;
+        const file = files[0];
+        if (file === undefined) return { skip: "no file to read" };
+        const compression = detectCompression(file, this.config.compression);
+        for await (const _ of readChunks(file, { compression, connector: CONNECTOR })) break;
       }),
     );
     return { probes };
   }
 
-  #base(): { baseDir?: string } {
-    return this.#options.baseDir === undefined ? {} : { baseDir: this.#options.baseDir };
-  }
-
-  #readOptions(file: string, signal?: AbortSignal) {
-    return {
-      compression: detectCompression(file, this.config.compression),
-      connector: CONNECTOR,
-      // The parser copies every chunk it is fed, so the reader may reuse its buffers.
-      reuseBuffers: true,
-      ...(signal ? { signal } : {}),
-    };
-  }
-
-  async #inputs(signal?: AbortSignal, chunkSize?: number): Promise<[string, AsyncIterable<Uint8Array>][]> {
-    const input = this.#options.input;
-    if (input) return [[this.config.path, input]];
-    const files = await expandPaths(this.config.path, { connector: CONNECTOR, ...this.#base() });
-    // Opened lazily, one at a time, as the previous file finishes.
-    return files.map((file) => [
-      file,
-      lazy(() => readChunks(file, { ...this.#readOptions(file, signal), ...(chunkSize ? { chunkSize } : {}) })),
-    ]);
+  /** The parser copies every chunk it is fed, so the files are read into reused buffers. */
+  #inputs(signal?: AbortSignal, chunkSize?: number): Promise<SourceInput[]> {
+    const { baseDir, input } = this.#options;
+    const { path, compression } = this.config;
+    return sourceInputs({ path, compression, connector: CONNECTOR, baseDir, input, signal, chunkSize });
   }
 
   #parser(file: string): CsvParser {
@@ -199,10 +184,6 @@ export class CsvSource implements Source {
       connector: CONNECTOR,
     };
   }
-}
-
-function lazy<T>(open: () => AsyncIterable<T>): AsyncIterable<T> {
-  return { [Symbol.asyncIterator]: () => open()[Symbol.asyncIterator]() };
 }
 
 function invalidUtf8(file: string, offset: number): FaucetError {

@@ -17,6 +17,7 @@ import {
   consoleLogger,
   FaucetError,
   type FetchContext,
+  fetchAll,
   IncrementalFilter,
   type JsonSchema,
   type Logger,
@@ -123,11 +124,7 @@ export class GraphqlSource implements Source {
   }
 
   async fetchWithContext(ctx: FetchContext = {}): Promise<Value[]> {
-    const records: Value[] = [];
-    for await (const page of this.streamPages(ctx, 0, ctx.signal)) {
-      for (const record of page.records) records.push(record);
-    }
-    return records;
+    return await fetchAll(this, ctx);
   }
 
   /**

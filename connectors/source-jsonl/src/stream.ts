@@ -1,8 +1,9 @@
-import { detectCompression, expandPaths, readChunks, Utf8Checker } from "faucet-common-file";
+import { expandPaths, type SourceInput, sourceInputs, utf8Chunks } from "faucet-common-file";
 import {
   type CheckReport,
   FaucetError,
   type FetchContext,
+  fetchAll,
   type JsonSchema,
   parseConfig,
   probe,
@@ -58,9 +59,7 @@ export class JsonlSource implements Source {
   }
 
   async fetchWithContext(ctx: FetchContext): Promise<Value[]> {
-    const all: Value[] = [];
-    for await (const page of this.streamPages(ctx, 0, ctx.signal)) for (const r of page.records) all.push(r);
-    return all;
+    return await fetchAll(this, ctx);
   }
 
   async *streamPages(_ctx: FetchContext, batchSize: number, signal?: AbortSignal): AsyncGenerator<StreamPage> {
@@ -68,13 +67,9 @@ export class JsonlSource implements Source {
     const max = size > 0 ? size : Number.POSITIVE_INFINITY;
     let page: Value[] = [];
     for (const [file, chunks] of await this.#inputs(signal)) {
-      const utf8 = new Utf8Checker();
       let reader: Reader | undefined;
       let waiting: Buffer[] = [];
-      for await (const chunk of chunks) {
-        if (signal?.aborted) return;
-        const bad = utf8.push(chunk);
-        if (bad !== -1) throw invalidUtf8(file, bad);
+      for await (const chunk of utf8Chunks(chunks, (offset) => invalidUtf8(file, offset), signal)) {
         if (!reader) {
           // Until the first non-blank byte decides the format, keep copies of the chunks.
           waiting.push(Buffer.from(chunk));
@@ -88,8 +83,7 @@ export class JsonlSource implements Source {
           page = [];
         }
       }
-      const bad = utf8.end();
-      if (bad !== -1) throw invalidUtf8(file, bad);
+      if (signal?.aborted) return;
       reader ??= this.#reader(file, waiting, true);
       if (reader) {
         for (const held of waiting) reader.feed(held);
@@ -120,33 +114,17 @@ export class JsonlSource implements Source {
       probes: [
         await probe("files exist", async () => {
           if (this.#options.input) return { skip: "reading a stream" };
-          await expandPaths(this.config.path, { connector: CONNECTOR, ...this.#base() });
+          await expandPaths(this.config.path, { connector: CONNECTOR, baseDir: this.#options.baseDir });
         }),
       ],
     };
   }
 
-  #base(): { baseDir?: string } {
-    return this.#options.baseDir === undefined ? {} : { baseDir: this.#options.baseDir };
-  }
-
-  async #inputs(signal?: AbortSignal): Promise<[string, AsyncIterable<Uint8Array>][]> {
-    const input = this.#options.input;
-    if (input) return [[this.config.path, input]];
-    const files = await expandPaths(this.config.path, { connector: CONNECTOR, ...this.#base() });
-    return files.map((file) => [
-      file,
-      {
-        [Symbol.asyncIterator]: () =>
-          readChunks(file, {
-            compression: detectCompression(file, this.config.compression),
-            connector: CONNECTOR,
-            // The readers copy every chunk they are fed, so the reader may reuse its buffers.
-            reuseBuffers: true,
-            ...(signal ? { signal } : {}),
-          })[Symbol.asyncIterator](),
-      },
-    ]);
+  /** The readers copy every chunk they are fed, so the files are read into reused buffers. */
+  #inputs(signal?: AbortSignal): Promise<SourceInput[]> {
+    const { baseDir, input } = this.#options;
+    const { path, compression } = this.config;
+    return sourceInputs({ path, compression, connector: CONNECTOR, baseDir, input, signal });
   }
 }
 

@@ -7,6 +7,7 @@ import {
   describe,
   FaucetError,
   type FetchContext,
+  fetchAll,
   type JsonSchema,
   parseConfig,
   probe,
@@ -82,11 +83,7 @@ export class ParquetSource implements Source {
   }
 
   async fetchWithContext(ctx: FetchContext): Promise<Value[]> {
-    const all: Value[] = [];
-    for await (const page of this.streamPages(ctx, 0, ctx.signal)) {
-      for (const record of page.records) all.push(record);
-    }
-    return all;
+    return await fetchAll(this, ctx);
   }
 
   async *streamPages(ctx: FetchContext, batchSize: number, signal?: AbortSignal): AsyncGenerator<StreamPage> {

@@ -3,6 +3,7 @@ import {
   type CheckReport,
   consoleLogger,
   type FetchContext,
+  fetchAll,
   IncrementalFilter,
   isValueObject,
   type JsonSchema,
@@ -110,11 +111,7 @@ export class RestSource implements Source {
   }
 
   async fetchWithContext(ctx: FetchContext = {}): Promise<Value[]> {
-    const records: Value[] = [];
-    for await (const page of this.streamPages(ctx, 0, ctx.signal)) {
-      for (const record of page.records) records.push(record);
-    }
-    return records;
+    return await fetchAll(this, ctx);
   }
 
   /**

@@ -12,6 +12,7 @@ import {
   type DatasetDescriptor,
   FaucetError,
   type FetchContext,
+  fetchAll,
   type JsonSchema,
   parseConfig,
   probe,
@@ -81,9 +82,7 @@ export class SqliteSource implements Source {
   }
 
   async fetchWithContext(ctx: FetchContext): Promise<Value[]> {
-    const all: Value[] = [];
-    for await (const page of this.streamPages(ctx, 0, ctx.signal)) for (const r of page.records) all.push(r);
-    return all;
+    return await fetchAll(this, ctx);
   }
 
   async *streamPages(_ctx: FetchContext, batchSize: number, signal?: AbortSignal): AsyncGenerator<StreamPage> {

@@ -4,6 +4,7 @@ import {
   consoleLogger,
   FaucetError,
   type FetchContext,
+  fetchAll,
   type JsonSchema,
   type Logger,
   parseConfig,
@@ -105,11 +106,7 @@ export class WebhookSource implements Source {
   }
 
   async fetchWithContext(ctx: FetchContext = {}): Promise<Value[]> {
-    const records: Value[] = [];
-    for await (const page of this.streamPages(ctx, 0, ctx.signal)) {
-      for (const record of page.records) records.push(record);
-    }
-    return records;
+    return await fetchAll(this, ctx);
   }
 
   /**
