@@ -26,7 +26,7 @@ export { fileError } from "./errors.js";
 export type { SourceInput, SourceInputOptions } from "./inputs.js";
 export { sourceInputs, utf8Chunks } from "./inputs.js";
 export type { OutputFileOptions } from "./output.js";
-export { OutputFile } from "./output.js";
+export { appendOnlyCapabilities, OutputFile } from "./output.js";
 export type { ExpandOptions } from "./paths.js";
 export { expandPaths, hasGlob, resolvePath } from "./paths.js";
 export type { ReadOptions } from "./read.js";

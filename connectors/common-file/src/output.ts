@@ -1,5 +1,26 @@
+import { access, constants, mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { SinkCapabilities } from "faucet-core";
 import type { Compression } from "./compression.js";
 import { FileWriter } from "./write.js";
+
+/**
+ * What a sink that only appends claims: no replay-safe writes, no atomic watermark, no
+ * deduplication, no schema evolution (faucet-core's defaults, said by the sink itself). A fresh
+ * object each call.
+ *
+ * @example
+ * capabilities(): SinkCapabilities { return appendOnlyCapabilities(); }
+ */
+export function appendOnlyCapabilities(): SinkCapabilities {
+  return {
+    writeModes: ["append"],
+    replaySafeWrites: false,
+    atomicWatermark: false,
+    dedupsByKey: false,
+    schemaEvolution: false,
+  };
+}
 
 /** Options of {@link OutputFile}. */
 export interface OutputFileOptions {
@@ -86,6 +107,13 @@ export class OutputFile {
     const writer = await this.writer();
     if (this.#options.compression !== "none") await writer.write(Buffer.alloc(0));
     await writer.sync();
+  }
+
+  /** The pre-flight check: creates the file's directory if need be and checks it is writable; the file is not touched. */
+  async checkWritable(): Promise<void> {
+    const dir = dirname(this.path);
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
   }
 
   /** Closes the file. Idempotent. */

@@ -1,4 +1,11 @@
-import { type Compression, csvRowFormatter, detectCompression, OutputFile, readChunks } from "faucet-common-file";
+import {
+  appendOnlyCapabilities,
+  type Compression,
+  csvRowFormatter,
+  detectCompression,
+  OutputFile,
+  readChunks,
+} from "faucet-common-file";
 import {
   type CheckReport,
   FaucetError,
@@ -67,13 +74,7 @@ export class CsvSink implements Sink {
   }
 
   capabilities(): SinkCapabilities {
-    return {
-      writeModes: ["append"],
-      replaySafeWrites: false,
-      atomicWatermark: false,
-      dedupsByKey: false,
-      schemaEvolution: false,
-    };
+    return appendOnlyCapabilities();
   }
 
   /** The columns, once the first page (or the existing file's header) has fixed them. */
@@ -170,16 +171,7 @@ export class CsvSink implements Sink {
   }
 
   async check(_ctx: FetchContext): Promise<CheckReport> {
-    return {
-      probes: [
-        await probe("directory writable", async () => {
-          const { access, constants, mkdir } = await import("node:fs/promises");
-          const { dirname } = await import("node:path");
-          await mkdir(dirname(this.#file.path), { recursive: true });
-          await access(dirname(this.#file.path), constants.W_OK);
-        }),
-      ],
-    };
+    return { probes: [await probe("directory writable", () => this.#file.checkWritable())] };
   }
 }
 

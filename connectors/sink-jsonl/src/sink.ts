@@ -1,4 +1,4 @@
-import { detectCompression, OutputFile } from "faucet-common-file";
+import { appendOnlyCapabilities, detectCompression, OutputFile } from "faucet-common-file";
 import {
   type CheckReport,
   type JsonSchema,
@@ -49,13 +49,7 @@ export class JsonlSink implements Sink {
   }
 
   capabilities(): SinkCapabilities {
-    return {
-      writeModes: ["append"],
-      replaySafeWrites: false,
-      atomicWatermark: false,
-      dedupsByKey: false,
-      schemaEvolution: false,
-    };
+    return appendOnlyCapabilities();
   }
 
   async writeBatch(records: readonly Value[]): Promise<number> {
@@ -100,15 +94,6 @@ export class JsonlSink implements Sink {
   }
 
   async check(): Promise<CheckReport> {
-    return { probes: [await probe("directory writable", () => checkWritable(this.#file))] };
+    return { probes: [await probe("directory writable", () => this.#file.checkWritable())] };
   }
-}
-
-/** Opens the file the run would write, without writing to it. */
-async function checkWritable(file: OutputFile): Promise<void> {
-  const { access, constants, mkdir } = await import("node:fs/promises");
-  const { dirname } = await import("node:path");
-  const dir = dirname(file.path);
-  await mkdir(dir, { recursive: true });
-  await access(dir, constants.W_OK);
 }

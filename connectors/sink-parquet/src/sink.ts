@@ -4,7 +4,7 @@ import { access, type FileHandle, mkdir, open, rename, rm, stat } from "node:fs/
 import { basename, dirname, extname, join, sep } from "node:path";
 import { brotliCompressSync, gzipSync, constants as zlibConstants } from "node:zlib";
 import { compress as zstdCompress, init as zstdInit } from "@bokuweb/zstd-wasm";
-import { fileError } from "faucet-common-file";
+import { appendOnlyCapabilities, fileError } from "faucet-common-file";
 import {
   type CheckReport,
   FaucetError,
@@ -101,13 +101,7 @@ export class ParquetSink implements Sink {
   }
 
   capabilities(): SinkCapabilities {
-    return {
-      writeModes: ["append"],
-      replaySafeWrites: false,
-      atomicWatermark: false,
-      dedupsByKey: false,
-      schemaEvolution: false,
-    };
+    return appendOnlyCapabilities();
   }
 
   async writeBatch(records: readonly Value[]): Promise<number> {

@@ -1,4 +1,4 @@
-import { csvRowFormatter } from "faucet-common-file";
+import { appendOnlyCapabilities, csvRowFormatter } from "faucet-common-file";
 import {
   FaucetError,
   type JsonSchema,
@@ -54,13 +54,7 @@ export class StdoutSink implements Sink {
   }
 
   capabilities(): SinkCapabilities {
-    return {
-      writeModes: ["append"],
-      replaySafeWrites: false,
-      atomicWatermark: false,
-      dedupsByKey: false,
-      schemaEvolution: false,
-    };
+    return appendOnlyCapabilities();
   }
 
   async writeBatch(records: readonly Value[]): Promise<number> {
