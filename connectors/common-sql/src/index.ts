@@ -54,6 +54,7 @@ export { incrementalQuery, PageAssembler, stateKeyFor, trimQuery } from "./incre
 export type { DatabaseLocation, DatabaseLocationOptions } from "./location.js";
 export { databaseLocation } from "./location.js";
 export { NOT_SIMPLE, SimpleJsonReader } from "./simple-json.js";
+export { tableSinkFields } from "./sink-config.js";
 export type { OverwriteOptions, TableOps } from "./sink-overwrite.js";
 export { OverwriteTarget } from "./sink-overwrite.js";
 export type { CheckSinkTableOptions, SinkTableConfig, SinkTableOptions } from "./sink-table.js";

@@ -1,14 +1,10 @@
 import { connectionFields, requireConnection } from "faucet-common-mysql";
 import {
-  columnMappingField,
-  createTableField,
-  ignoreUnknownField,
   jsonColumnOf,
   maxConnectionsField,
   refineWriteSpec,
   statementBatchSizeField,
-  WRITE_MODES,
-  writeSpecFields,
+  tableSinkFields,
 } from "faucet-common-sql";
 import { z } from "faucet-core";
 
@@ -21,10 +17,7 @@ export const MysqlSinkConfig = z
   .strictObject({
     ...connectionFields,
     table_name: z.string().min(1).describe("Table to write, `name` or `database.name`"),
-    column_mapping: columnMappingField("json"),
-    ignore_unknown: ignoreUnknownField(),
-    create_table: createTableField("columns typed from the first page, InnoDB, utf8mb4"),
-    ...writeSpecFields(WRITE_MODES),
+    ...tableSinkFields("json", "columns typed from the first page, InnoDB, utf8mb4"),
     batch_size: statementBatchSizeField("the server's max_allowed_packet"),
     max_connections: maxConnectionsField(5, "sink"),
   })

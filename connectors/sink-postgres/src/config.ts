@@ -1,14 +1,11 @@
 import { connectionFields, requireConnection } from "faucet-common-postgres";
 import {
   columnMappingField,
-  createTableField,
-  ignoreUnknownField,
   jsonColumnOf,
   maxConnectionsField,
   refineWriteSpec,
   statementBatchSizeField,
-  WRITE_MODES,
-  writeSpecFields,
+  tableSinkFields,
 } from "faucet-common-sql";
 import { z } from "faucet-core";
 
@@ -27,10 +24,7 @@ export const PostgresSinkConfig = z
     ...connectionFields,
     table_name: z.string().min(1).describe("Table to write"),
     schema: z.string().min(1).optional().describe("Schema of the table; default the search_path's first"),
-    column_mapping: ColumnMapping,
-    ignore_unknown: ignoreUnknownField(),
-    create_table: createTableField("columns typed from the first page, its schema too"),
-    ...writeSpecFields(WRITE_MODES),
+    ...tableSinkFields("jsonb", "columns typed from the first page, its schema too"),
     write_method: z
       .enum(["copy", "insert"])
       .optional()
