@@ -1,13 +1,13 @@
 // Small pieces the SQL sinks' own test files share.
 import { Pipeline, type PipelineResult, type Sink, type Source, silentLogger, type Value } from "faucet-core";
 
-/** A source of fixed pages, page `i` bookmarked `i`, for pipeline tests of a sink. */
-export function pagesSource(pages: Value[][]): Source {
+/** A source of fixed pages, page `i` bookmarked `bookmark(i)` (default `i`), for pipeline tests of a sink. */
+export function pagesSource(pages: Value[][], bookmark: (index: number) => Value = (index) => index): Source {
   return {
     connectorName: () => "pages",
     fetchWithContext: async () => pages.flat(),
     async *streamPages() {
-      for (const [i, records] of pages.entries()) yield { records, bookmark: i };
+      for (const [i, records] of pages.entries()) yield { records, bookmark: bookmark(i) };
     },
   };
 }

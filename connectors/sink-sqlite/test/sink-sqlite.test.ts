@@ -10,13 +10,13 @@ import {
   Pipeline,
   parseConfig,
   type Source,
-  type StreamPage,
   silentLogger,
   type Value,
 } from "faucet-core";
 import { definition, MAX_VARIABLES, SqliteSink, type SqliteSinkInput } from "faucet-sink-sqlite";
 import Database from "libsql";
 import { afterAll, describe, expect, test } from "vitest";
+import { pagesSource } from "../../common-sql/test/sink-helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "faucet-sink-sqlite-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -66,16 +66,8 @@ testSink({
 });
 writeFileSync(join(dir, "a-file"), "not a directory");
 
-/** A source of fixed pages, each with a bookmark, for pipeline tests. */
-function pages(...list: Value[][]): Source {
-  return {
-    connectorName: () => "source-test",
-    fetchWithContext: async () => list.flat(),
-    async *streamPages(): AsyncGenerator<StreamPage> {
-      for (const [i, records] of list.entries()) yield { records, bookmark: { page: i + 1 } };
-    },
-  };
-}
+/** A source of fixed pages, bookmarked `{ page: n }`, for pipeline tests. */
+const pages = (...list: Value[][]): Source => pagesSource(list, (i) => ({ page: i + 1 }));
 
 async function failure(promise: Promise<unknown>): Promise<FaucetError> {
   const error = await promise.then(
