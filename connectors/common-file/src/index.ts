@@ -25,6 +25,8 @@ export type { FileAction, FileErrorContext } from "./errors.js";
 export { fileError } from "./errors.js";
 export type { SourceInput, SourceInputOptions } from "./inputs.js";
 export { sourceInputs, utf8Chunks } from "./inputs.js";
+export type { LocationRules } from "./location.js";
+export { locationPath, refineLocation, S3Location } from "./location.js";
 export type { OutputFileOptions } from "./output.js";
 export { appendOnlyCapabilities, OutputFile } from "./output.js";
 export type { ExpandOptions } from "./paths.js";

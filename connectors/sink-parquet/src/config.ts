@@ -1,3 +1,4 @@
+import { locationPath, refineLocation, S3Location } from "faucet-common-file";
 import { MAX_BATCH_SIZE, z } from "faucet-core";
 
 /** Rows per row group when `row_group_size` is not set. */
@@ -12,11 +13,8 @@ const LocalPath = z.strictObject({
     .describe("A `.parquet` file (later parts get a `-00001` suffix) or a folder (parts are named by run and number)."),
 });
 
-// S3 is parsed (so a Rust config gives a precise message instead of a schema error) and refused below.
-const S3 = z.looseObject({ type: z.literal("s3") });
-
 export const ParquetDestination = z
-  .discriminatedUnion("type", [LocalPath, S3])
+  .discriminatedUnion("type", [LocalPath, S3Location])
   .describe("Where to write, in the Rust faucet-stream shape: `{type: local_path, path}`.");
 
 /** Rust's `schema:` block; only inference exists, and it looks at every buffered row. */
@@ -82,20 +80,11 @@ export const ParquetSinkConfig = z
       ),
   })
   .superRefine((config, ctx) => {
-    if ((config.path === undefined) === (config.destination === undefined)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["path"],
-        message: "set exactly one of `path` or `destination` ({type: local_path, path})",
-      });
-    }
-    if (config.destination?.type === "s3") {
-      ctx.addIssue({
-        code: "custom",
-        path: ["destination", "type"],
-        message: "S3 destinations are not written by sink-parquet; write locally and upload, or use an S3 sink",
-      });
-    }
+    refineLocation(config, ctx, {
+      block: "destination",
+      exactlyOne: "set exactly one of `path` or `destination` ({type: local_path, path})",
+      s3: "S3 destinations are not written by sink-parquet; write locally and upload, or use an S3 sink",
+    });
     if (config.schema?.type === "explicit") {
       ctx.addIssue({
         code: "custom",
@@ -110,6 +99,5 @@ export type ParquetSinkConfig = z.output<typeof ParquetSinkConfig>;
 
 /** The path a config names, whichever spelling it used. */
 export function configuredPath(config: ParquetSinkConfig): string {
-  if (config.path !== undefined) return config.path;
-  return (config.destination as { path?: string } | undefined)?.path ?? "";
+  return locationPath(config.path, config.destination);
 }

@@ -4,7 +4,7 @@ import { fetchAll, Pipeline, silentLogger, type Value, type ValueObject } from "
 import { definition, ParquetSink } from "faucet-sink-parquet";
 import { ParquetSource } from "faucet-source-parquet";
 import { describe, expect, it } from "vitest";
-import { faucetError, fixture } from "./helpers.js";
+import { faucetError, fixture } from "../../source-parquet/test/helpers.js";
 
 const { dir, sql } = fixture();
 let counter = 0;

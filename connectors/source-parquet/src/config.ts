@@ -1,3 +1,4 @@
+import { locationPath, refineLocation, S3Location } from "faucet-common-file";
 import { MAX_BATCH_SIZE, z } from "faucet-core";
 
 /** Rust faucet-stream's `source:` location block, accepted so its configs run unchanged. */
@@ -11,11 +12,8 @@ const Glob = z.strictObject({
   pattern: z.string().min(1).describe("A glob of Parquet files, read in sorted order."),
 });
 
-// S3 is parsed (so a Rust config gives a precise message instead of a schema error) and refused below.
-const S3 = z.looseObject({ type: z.literal("s3") });
-
 export const ParquetLocation = z
-  .discriminatedUnion("type", [LocalPath, Glob, S3])
+  .discriminatedUnion("type", [LocalPath, Glob, S3Location])
   .describe(
     "Where to read from, in the Rust faucet-stream shape: `{type: local_path, path}` or `{type: glob, pattern}`.",
   );
@@ -49,29 +47,18 @@ export const ParquetSourceConfig = z
       .optional()
       .describe("Accepted for Rust faucet-stream compatibility; files are read one at a time, in sorted order."),
   })
-  .superRefine((config, ctx) => {
-    if ((config.path === undefined) === (config.source === undefined)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["path"],
-        message: "set exactly one of `path` (a file or glob) or `source` ({type: local_path | glob, …})",
-      });
-    }
-    if (config.source?.type === "s3") {
-      ctx.addIssue({
-        code: "custom",
-        path: ["source", "type"],
-        message: "S3 locations are not read by source-parquet; download the files or use an S3 source",
-      });
-    }
-  })
+  .superRefine((config, ctx) =>
+    refineLocation(config, ctx, {
+      block: "source",
+      exactlyOne: "set exactly one of `path` (a file or glob) or `source` ({type: local_path | glob, …})",
+      s3: "S3 locations are not read by source-parquet; download the files or use an S3 source",
+    }),
+  )
   .describe("Reads Parquet files row group by row group.");
 
 export type ParquetSourceConfig = z.output<typeof ParquetSourceConfig>;
 
 /** The file or glob a config names, whichever spelling it used. */
 export function configuredPath(config: ParquetSourceConfig): string {
-  if (config.path !== undefined) return config.path;
-  const source = config.source as { type: string; path?: string; pattern?: string } | undefined;
-  return source?.path ?? source?.pattern ?? "";
+  return locationPath(config.path, config.source);
 }

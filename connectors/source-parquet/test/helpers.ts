@@ -5,7 +5,10 @@ import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { FaucetError, type Value } from "faucet-core";
 import { afterAll, beforeAll, expect } from "vitest";
 
-/** A temporary folder and an in-memory DuckDB for one test file, both removed afterwards. */
+/**
+ * A temporary folder and an in-memory DuckDB for one test file, both removed afterwards. The
+ * tests of sink-parquet use it too: DuckDB reads and writes the Parquet files on the other side.
+ */
 export function fixture(): { dir: () => string; db: () => DuckDBConnection; sql: (query: string) => Promise<Value[]> } {
   let dir = "";
   let instance: DuckDBInstance | undefined;
