@@ -1,3 +1,4 @@
+import { serverConnectError } from "faucet-common-sql";
 import { type ErrorKind, FaucetError } from "faucet-core";
 import { describeTarget, type ResolvedConnection } from "./config.js";
 
@@ -46,41 +47,15 @@ function messageOf(error: unknown): string {
  */
 export function connectError(error: unknown, target: ResolvedConnection, connector: string): FaucetError {
   if (FaucetError.is(error)) return error;
-  const where = describeTarget(target);
   const { code, errno } = fieldsOf(error);
-  const text = messageOf(error);
-  const base = { cause: error, connector };
-  if (code === "ER_ACCESS_DENIED_ERROR" || code === "ER_DBACCESS_DENIED_ERROR" || errno === 1045 || errno === 1044) {
-    return new FaucetError("auth", `authentication failed for user "${target.user}" at ${where}: ${text}`, {
-      ...base,
-      retryable: false,
-      hint: "check user and password (connection_url or user/password) and the user's host grants",
-    });
-  }
-  if (code === "ER_BAD_DB_ERROR" || errno === 1049) {
-    return new FaucetError("config", `database "${target.database}" does not exist at ${where}`, {
-      ...base,
-      hint: "check `database` (or the path of connection_url), or create the database",
-    });
-  }
-  if (code === "ETIMEDOUT" || /timeout|timed out/i.test(text)) {
-    return new FaucetError(
-      "timeout",
-      `could not connect to ${where}: no answer within ${target.connectTimeoutMs / 1000}s`,
-      { ...base, hint: "check host and port, firewalls, and that the server is up; raise connect_timeout_secs" },
-    );
-  }
-  if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
-    return new FaucetError("connection", `could not connect to ${where}: host "${target.host}" not found`, {
-      ...base,
-      retryable: code === "EAI_AGAIN",
-      hint: "check the host name in connection_url or host",
-    });
-  }
-  return new FaucetError("connection", `could not connect to ${where}: ${text}`, {
-    ...base,
+  return serverConnectError(error, target, describeTarget(target), connector, {
+    code,
+    text: messageOf(error),
+    auth: code === "ER_ACCESS_DENIED_ERROR" || code === "ER_DBACCESS_DENIED_ERROR" || errno === 1045 || errno === 1044,
+    missingDatabase: code === "ER_BAD_DB_ERROR" || errno === 1049,
+    authHint: "check user and password (connection_url or user/password) and the user's host grants",
+    server: "MySQL/MariaDB",
     retryable: code !== "ECONNREFUSED",
-    hint: "check that MySQL/MariaDB is running and accepts TCP connections there (`npm run services` starts it locally)",
   });
 }
 

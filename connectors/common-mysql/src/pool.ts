@@ -1,5 +1,4 @@
-import { readFileSync } from "node:fs";
-import { formatOffset } from "faucet-common-sql";
+import { formatOffset, LazyResource, readTlsFiles } from "faucet-common-sql";
 import { type ErrorKind, FaucetError, type Logger, registerSecret, silentLogger } from "faucet-core";
 import type { FieldPacket, Pool, PoolConnection, QueryResult, RowDataPacket, SslOptions } from "mysql2/promise";
 import { type ConnectionConfig, type ResolvedConnection, resolveConnection } from "./config.js";
@@ -34,8 +33,7 @@ export class MysqlPool {
   readonly #logger: Logger;
   readonly #session: string[];
   readonly #initialized = new WeakSet<object>();
-  #pool: Promise<Pool> | undefined;
-  #closed = false;
+  readonly #pool: LazyResource<Pool>;
   #maxAllowedPacket: number | undefined;
 
   constructor(config: ConnectionConfig, options: MysqlPoolOptions) {
@@ -45,15 +43,19 @@ export class MysqlPool {
     this.#maxConnections = options.maxConnections ?? 5;
     this.#logger = options.logger ?? silentLogger;
     this.#session = [`SET time_zone = '${formatOffset(this.target.offsetMinutes)}'`, ...(options.session ?? [])];
+    this.#pool = new LazyResource({
+      open: () => this.#open(),
+      end: (pool) => pool.end(),
+      connector: this.connector,
+      closedMessage: "the connection pool is closed",
+      onEndError: (error) =>
+        this.#logger.warn("closing the MySQL pool failed", { connector: this.connector, error: String(error) }),
+    });
   }
 
   /** Checks out a connection with the session set up; the caller must `release()` it. */
   async connect(): Promise<PoolConnection> {
-    if (this.#closed) {
-      throw new FaucetError("connection", "the connection pool is closed", { connector: this.connector });
-    }
-    this.#pool ??= this.#open();
-    const pool = await this.#pool;
+    const pool = await this.#pool.get();
     let connection: PoolConnection;
     try {
       connection = await pool.getConnection();
@@ -119,16 +121,7 @@ export class MysqlPool {
 
   /** Ends every connection. Idempotent. */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    const pending = this.#pool;
-    this.#pool = undefined;
-    if (!pending) return;
-    try {
-      await (await pending).end();
-    } catch (error) {
-      this.#logger.warn("closing the MySQL pool failed", { connector: this.connector, error: String(error) });
-    }
+    await this.#pool.close();
   }
 
   async #open(): Promise<Pool> {
@@ -175,23 +168,10 @@ function exactDoubles(field: { type: string; string(): string | null }, next: ()
 }
 
 function sslOptions(target: ResolvedConnection, connector: string): SslOptions {
-  const read = (path: string, what: string): string => {
-    try {
-      return readFileSync(path, "utf8");
-    } catch (error) {
-      throw new FaucetError("config", `could not read ${what} ${path}: ${(error as Error).message}`, {
-        cause: error,
-        connector,
-        hint: `check ${what}'s path (relative paths resolve against the config file's directory)`,
-      });
-    }
-  };
   const options: SslOptions & { verifyIdentity?: boolean } = {
     rejectUnauthorized: target.sslMode !== "require",
     verifyIdentity: target.sslMode === "verify-full",
+    ...readTlsFiles(target, connector),
   };
-  if (target.sslRootCert) options.ca = read(target.sslRootCert, "ssl_root_cert");
-  if (target.sslCert) options.cert = read(target.sslCert, "ssl_cert");
-  if (target.sslKey) options.key = read(target.sslKey, "ssl_key");
   return options;
 }

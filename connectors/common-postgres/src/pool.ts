@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import type { ConnectionOptions } from "node:tls";
-import { type ErrorKind, FaucetError, type Logger, registerSecret, silentLogger } from "faucet-core";
+import { LazyResource, readTlsFiles } from "faucet-common-sql";
+import { type ErrorKind, type Logger, registerSecret, silentLogger } from "faucet-core";
 import type { Pool, PoolClient, QueryResult, QueryResultRow } from "pg";
 import { type ConnectionConfig, type ResolvedConnection, resolveConnection } from "./config.js";
 import { connectError, queryError } from "./errors.js";
@@ -35,8 +35,7 @@ export class PostgresPool {
   readonly connector: string;
   readonly #maxConnections: number;
   readonly #logger: Logger;
-  #pool: Promise<Pool> | undefined;
-  #closed = false;
+  readonly #pool: LazyResource<Pool>;
 
   constructor(config: ConnectionConfig, options: PostgresPoolOptions) {
     this.connector = options.connector;
@@ -48,15 +47,19 @@ export class PostgresPool {
     registerSecret(this.target.password);
     this.#maxConnections = options.maxConnections ?? 5;
     this.#logger = options.logger ?? silentLogger;
+    this.#pool = new LazyResource({
+      open: () => this.#open(),
+      end: (pool) => pool.end(),
+      connector: this.connector,
+      closedMessage: "the connection pool is closed",
+      onEndError: (error) =>
+        this.#logger.warn("closing the Postgres pool failed", { connector: this.connector, error: String(error) }),
+    });
   }
 
   /** Checks out a connection; the caller must `release()` it. */
   async connect(): Promise<PoolClient> {
-    if (this.#closed) {
-      throw new FaucetError("connection", "the connection pool is closed", { connector: this.connector });
-    }
-    this.#pool ??= this.#open();
-    const pool = await this.#pool;
+    const pool = await this.#pool.get();
     let client: PoolClient;
     try {
       client = await pool.connect();
@@ -97,16 +100,7 @@ export class PostgresPool {
 
   /** Ends every connection. Idempotent. */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    const pending = this.#pool;
-    this.#pool = undefined;
-    if (!pending) return;
-    try {
-      await (await pending).end();
-    } catch (error) {
-      this.#logger.warn("closing the Postgres pool failed", { connector: this.connector, error: String(error) });
-    }
+    await this.#pool.close();
   }
 
   async #open(): Promise<Pool> {
@@ -137,21 +131,10 @@ export class PostgresPool {
 
 function sslOptions(target: ResolvedConnection, connector: string): false | ConnectionOptions {
   if (target.sslMode === "disable") return false;
-  const read = (path: string, what: string): string => {
-    try {
-      return readFileSync(path, "utf8");
-    } catch (error) {
-      throw new FaucetError("config", `could not read ${what} ${path}: ${(error as Error).message}`, {
-        cause: error,
-        connector,
-        hint: `check ${what}'s path (relative paths resolve against the config file's directory)`,
-      });
-    }
+  const options: ConnectionOptions = {
+    rejectUnauthorized: target.sslMode !== "require",
+    ...readTlsFiles(target, connector),
   };
-  const options: ConnectionOptions = { rejectUnauthorized: target.sslMode !== "require" };
-  if (target.sslRootCert) options.ca = read(target.sslRootCert, "ssl_root_cert");
-  if (target.sslCert) options.cert = read(target.sslCert, "ssl_cert");
-  if (target.sslKey) options.key = read(target.sslKey, "ssl_key");
   if (target.sslMode === "verify-ca") options.checkServerIdentity = () => undefined;
   return options;
 }

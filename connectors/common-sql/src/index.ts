@@ -51,8 +51,32 @@ export { hasLongNumberRun, isLossy, LossyNumberError, parseJsonbExact, parseJson
 export { qualifyIdentifier, quoteIdentifier, splitQualifiedIdentifier } from "./identifiers.js";
 export type { IncrementalQueryOptions, ReadPlan } from "./incremental.js";
 export { incrementalQuery, PageAssembler, stateKeyFor, trimQuery } from "./incremental.js";
+export type { LazyResourceOptions } from "./lazy-resource.js";
+export { LazyResource } from "./lazy-resource.js";
 export type { DatabaseLocation, DatabaseLocationOptions } from "./location.js";
 export { databaseLocation } from "./location.js";
+export type {
+  CertificatePaths,
+  ConnectFailure,
+  ResolvedServer,
+  ServerConnectionConfig,
+  ServerConnectionTexts,
+  ServerUrlOptions,
+  ServerUrlParts,
+  SslMode,
+} from "./server-connection.js";
+export {
+  badConnectionUrl,
+  connectionRequirement,
+  describeServer,
+  parseServerUrl,
+  readTlsFiles,
+  resolveServer,
+  SSL_MODES,
+  serverConnectError,
+  serverConnectionFields,
+  withBaseDir,
+} from "./server-connection.js";
 export { NOT_SIMPLE, SimpleJsonReader } from "./simple-json.js";
 export { tableSinkFields } from "./sink-config.js";
 export type { OverwriteOptions, TableOps } from "./sink-overwrite.js";
