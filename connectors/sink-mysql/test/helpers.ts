@@ -1,4 +1,5 @@
 import mysql from "mysql2/promise";
+import pg from "pg";
 
 export const ADMIN_URL = process.env.FAUCET_TEST_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/test";
 
@@ -34,3 +35,14 @@ export async function freshDatabase(name: string): Promise<string> {
 }
 
 export const POSTGRES_URL = process.env.FAUCET_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+/** Runs statements on the PostgreSQL server the cross-database tests read from (raw pg). */
+export async function pgsql(text: string): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    return await client.query(text);
+  } finally {
+    await client.end();
+  }
+}

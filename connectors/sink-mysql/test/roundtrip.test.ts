@@ -5,23 +5,12 @@ import { MysqlSink } from "faucet-sink-mysql";
 import { PostgresSink } from "faucet-sink-postgres";
 import { MysqlSource } from "faucet-source-mysql";
 import { PostgresSource } from "faucet-source-postgres";
-import pg from "pg";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { ADMIN_URL, freshDatabase, POSTGRES_URL, sql } from "./helpers.js";
+import { ADMIN_URL, freshDatabase, POSTGRES_URL, pgsql, sql } from "./helpers.js";
 
 const SCHEMA = "faucet_test_roundtrip_mysql";
 const DATABASE = "faucet_test_roundtrip_mysql";
 const ROWS = 2000;
-
-async function pgsql(text: string): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  try {
-    return await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
 
 await describeWithService({ name: "PostgreSQL", port: 5432 }, "round trip Postgres → MariaDB → Postgres", async () => {
   await describeWithService({ name: "MariaDB", port: 3306 }, "with MariaDB", () => {
