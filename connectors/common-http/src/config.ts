@@ -1,4 +1,5 @@
 import { secret, type Value, z } from "faucet-core";
+import { compileJsonPath } from "./json-path.js";
 
 /**
  * The config blocks every faucet HTTP connector shares, in the Rust faucet-stream shapes:
@@ -202,3 +203,57 @@ export const httpResilienceFields = {
     .default([])
     .describe("HTTP statuses treated as an empty response instead of an error, e.g. [404]"),
 };
+
+/**
+ * A JSONPath config field, checked when the config is parsed (so a bad path names its key).
+ *
+ * @example
+ * const Config = z.strictObject({ records_path: jsonPathField("JSONPath of the records").optional() });
+ */
+export function jsonPathField(what: string) {
+  return z
+    .string()
+    .min(1)
+    .superRefine((path, ctx) => {
+      try {
+        compileJsonPath(path);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message.replace(/^\[faucet\] /, "") });
+      }
+    })
+    .describe(what);
+}
+
+/** How an HTTP source replicates: every run reads everything, or only what is past the bookmark. */
+export type ReplicationMethod = "incremental" | "full_table";
+
+/**
+ * `replication_method`: `incremental` / `full_table`, also in the Rust spellings `Incremental` /
+ * `FullTable` and `{type: …}`. Parses to the snake_case name; give it the connector's `describe`.
+ *
+ * @example
+ * const Config = z.strictObject({ replication_method: replicationMethodField.optional() });
+ */
+export const replicationMethodField = z
+  .union([
+    z.enum(["incremental", "full_table", "Incremental", "FullTable"]),
+    z.strictObject({ type: z.enum(["Incremental", "FullTable", "incremental", "full_table"]) }),
+  ])
+  .transform((m) => {
+    const text = typeof m === "string" ? m : m.type;
+    return (text === "FullTable" ? "full_table" : text.toLowerCase()) as ReplicationMethod;
+  });
+
+/**
+ * The replication a config asks for: `replication_method`, else incremental exactly when a
+ * `replication_key` is set.
+ *
+ * @example
+ * replicationMethodOf({ replication_key: "updated_at" }); // "incremental"
+ */
+export function replicationMethodOf(config: {
+  replication_method?: ReplicationMethod | undefined;
+  replication_key?: string | undefined;
+}): ReplicationMethod {
+  return config.replication_method ?? (config.replication_key ? "incremental" : "full_table");
+}

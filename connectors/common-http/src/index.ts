@@ -45,7 +45,15 @@ export type { BookmarkFormat } from "./bookmark.js";
 export { BOOKMARK_FORMATS, BOOKMARK_PLACEHOLDER, formatBookmark, renderBookmark } from "./bookmark.js";
 export type { HttpClientOptions, HttpClientStats } from "./client.js";
 export { createHttpClient, HttpClient } from "./client.js";
-export { AuthConfig, httpResilienceFields, TlsConfig } from "./config.js";
+export type { ReplicationMethod } from "./config.js";
+export {
+  AuthConfig,
+  httpResilienceFields,
+  jsonPathField,
+  replicationMethodField,
+  replicationMethodOf,
+  TlsConfig,
+} from "./config.js";
 export type { RequestSite, StatusErrorInput } from "./errors.js";
 export { bodyExcerpt, errorCode, gaveUp, headerValue, statusError, tooLongToWait, transportError } from "./errors.js";
 export { parseJson, parseJsonResponse } from "./json.js";

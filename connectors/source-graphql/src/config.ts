@@ -2,8 +2,10 @@ import {
   AuthConfig,
   BOOKMARK_FORMATS,
   BOOKMARK_PLACEHOLDER,
-  compileJsonPath,
   httpResilienceFields,
+  jsonPathField,
+  replicationMethodField,
+  replicationMethodOf,
   TlsConfig,
 } from "faucet-common-http";
 import { isValueObject, MAX_BATCH_SIZE, type Value, z } from "faucet-core";
@@ -16,19 +18,6 @@ import { isValueObject, MAX_BATCH_SIZE, type Value, z } from "faucet-core";
  * plus the shared `auth`, `tls`, `headers` and resilience keys. No I/O here.
  */
 
-const jsonPath = (what: string) =>
-  z
-    .string()
-    .min(1)
-    .superRefine((path, ctx) => {
-      try {
-        compileJsonPath(path);
-      } catch (error) {
-        ctx.addIssue({ code: "custom", message: (error as Error).message.replace(/^\[faucet\] /, "") });
-      }
-    })
-    .describe(what);
-
 const variableName = (what: string) =>
   z
     .string()
@@ -38,8 +27,10 @@ const variableName = (what: string) =>
 /** Relay cursor pagination: `pageInfo { hasNextPage endCursor }`. The Rust block has no `type`. */
 const CursorPagination = z.strictObject({
   type: z.literal(["cursor", "Cursor"]).optional().describe("`cursor` (optional: a block without `type` is cursor)"),
-  has_next_page_path: jsonPath("JSONPath of `hasNextPage` in the response").default("$.data.*.pageInfo.hasNextPage"),
-  cursor_path: jsonPath("JSONPath of `endCursor` in the response").default("$.data.*.pageInfo.endCursor"),
+  has_next_page_path: jsonPathField("JSONPath of `hasNextPage` in the response").default(
+    "$.data.*.pageInfo.hasNextPage",
+  ),
+  cursor_path: jsonPathField("JSONPath of `endCursor` in the response").default("$.data.*.pageInfo.endCursor"),
   cursor_variable: variableName("Variable the cursor is sent in (`$after` in the query)").default("after"),
   page_size_variable: variableName("Variable `batch_size` is sent in (`$first`); omitted when batch_size is 0").default(
     "first",
@@ -100,16 +91,9 @@ export const ReplicationBindConfig = z
 export type ReplicationBindConfig = z.output<typeof ReplicationBindConfig>;
 
 /** `replication_method`: `incremental` / `full_table`, also as the Rust `Incremental` / `{type: …}`. */
-const ReplicationMethod = z
-  .union([
-    z.enum(["incremental", "full_table", "Incremental", "FullTable"]),
-    z.strictObject({ type: z.enum(["Incremental", "FullTable", "incremental", "full_table"]) }),
-  ])
-  .transform((m) => {
-    const text = typeof m === "string" ? m : m.type;
-    return (text === "FullTable" ? "full_table" : text.toLowerCase()) as "incremental" | "full_table";
-  })
-  .describe("`incremental` (the default when `replication_key` is set) or `full_table`");
+const ReplicationMethod = replicationMethodField.describe(
+  "`incremental` (the default when `replication_key` is set) or `full_table`",
+);
 
 /** Any JSON value (`z.json()` would hide descriptions behind a recursive `$ref` in the docs). */
 const jsonValue = z.custom<Value>((value) => value !== undefined);
@@ -147,7 +131,7 @@ export const GraphqlSourceConfig = z
     ),
     retry_backoff: httpResilienceFields.retry_backoff,
     rate_limit: httpResilienceFields.rate_limit,
-    records_path: jsonPath(
+    records_path: jsonPathField(
       "JSONPath of the records in the response, e.g. `$.data.users.nodes[*]`; absent: `data` is one record",
     ).optional(),
     pagination: PaginationConfig.optional(),
@@ -178,7 +162,7 @@ export const GraphqlSourceConfig = z
   })
   .superRefine((config, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
-    const method = config.replication_method ?? (config.replication_key ? "incremental" : "full_table");
+    const method = replicationMethodOf(config);
     if (method === "incremental" && !config.replication_key) {
       issue("replication_method", "`replication_method: incremental` needs `replication_key`");
     }

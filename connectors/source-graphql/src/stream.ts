@@ -9,6 +9,7 @@ import {
   parseRetryAfter,
   type RequestSite,
   registerAuthSecrets,
+  replicationMethodOf,
   retryDelayMs,
   statusError,
 } from "faucet-common-http";
@@ -84,8 +85,7 @@ export class GraphqlSource implements Source {
     registerAuthSecrets(this.config.auth);
     this.#logger = options.logger ?? consoleLogger;
     this.#extract = createExtractor(this.config);
-    const method = this.config.replication_method ?? (this.config.replication_key ? "incremental" : "full_table");
-    this.#incremental = method === "incremental";
+    this.#incremental = replicationMethodOf(this.config) === "incremental";
     this.#client = new HttpClient(
       httpClientOptions(this.config, {
         connector: CONNECTOR,

@@ -2,8 +2,10 @@ import {
   AuthConfig,
   BOOKMARK_FORMATS,
   BOOKMARK_PLACEHOLDER,
-  compileJsonPath,
   httpResilienceFields,
+  jsonPathField,
+  replicationMethodField,
+  replicationMethodOf,
   TlsConfig,
 } from "faucet-common-http";
 import { type Value, z } from "faucet-core";
@@ -21,20 +23,7 @@ function paginationType<const S extends string, const P extends string>(snake: S
   return z.literal([snake, pascal]).describe(`\`${snake}\` (or \`${pascal}\`)`);
 }
 
-const jsonPath = (what: string) =>
-  z
-    .string()
-    .min(1)
-    .superRefine((path, ctx) => {
-      try {
-        compileJsonPath(path);
-      } catch (error) {
-        ctx.addIssue({ code: "custom", message: (error as Error).message.replace(/^\[faucet\] /, "") });
-      }
-    })
-    .describe(what);
-
-const hasMorePath = jsonPath(
+const hasMorePath = jsonPathField(
   "JSONPath of a boolean (e.g. Stripe's `$.has_more`); when it is false no further page is requested",
 ).optional();
 
@@ -42,14 +31,14 @@ const NoPagination = z.strictObject({ type: paginationType("none", "None") });
 
 const CursorPagination = z.strictObject({
   type: paginationType("cursor", "Cursor"),
-  next_token_path: jsonPath("JSONPath of the next-page token in the body, e.g. `$.meta.next_cursor`"),
+  next_token_path: jsonPathField("JSONPath of the next-page token in the body, e.g. `$.meta.next_cursor`"),
   param_name: z.string().min(1).describe("Query parameter the token is sent in, e.g. `cursor`"),
   has_more_path: hasMorePath,
 });
 
 const CursorInBodyPagination = z.strictObject({
   type: paginationType("cursor_in_body", "CursorInBody"),
-  next_token_path: jsonPath("JSONPath of the next-page token in the body, e.g. `$.paging.next.after`"),
+  next_token_path: jsonPathField("JSONPath of the next-page token in the body, e.g. `$.paging.next.after`"),
   body_cursor_field: z
     .string()
     .min(1)
@@ -63,7 +52,7 @@ const LinkHeaderPagination = z.strictObject({
 
 const NextLinkInBodyPagination = z.strictObject({
   type: paginationType("next_link_in_body", "NextLinkInBody"),
-  next_link_path: jsonPath("JSONPath of the next page's URL in the body, e.g. `$.links.next`"),
+  next_link_path: jsonPathField("JSONPath of the next page's URL in the body, e.g. `$.links.next`"),
 });
 
 const PageNumberPagination = z.strictObject({
@@ -79,7 +68,7 @@ const OffsetPagination = z.strictObject({
   offset_param: z.string().min(1).default("offset").describe("Query parameter of the offset"),
   limit_param: z.string().min(1).default("limit").describe("Query parameter of the page size"),
   limit: z.number().int().positive().describe("Records per page to ask for"),
-  total_path: jsonPath("JSONPath of the total record count; paging stops when the offset reaches it").optional(),
+  total_path: jsonPathField("JSONPath of the total record count; paging stops when the offset reaches it").optional(),
 });
 
 const PaginationInput = z.discriminatedUnion("type", [
@@ -114,15 +103,9 @@ export const PaginationConfig = PaginationInput.transform(
   );
 
 /** `replication_method`: `incremental` / `full_table`, also as the Rust `{type: Incremental}`. */
-const ReplicationMethod = z
-  .union([
-    z.enum(["incremental", "full_table", "Incremental", "FullTable"]),
-    z.strictObject({ type: z.enum(["Incremental", "FullTable", "incremental", "full_table"]) }),
-  ])
-  .transform((m) => snakeCase(typeof m === "string" ? m : m.type) as "incremental" | "full_table")
-  .describe(
-    "`incremental` (the default when `replication_key` is set) or `full_table`; the Rust `{type: Incremental}` works too",
-  );
+const ReplicationMethod = replicationMethodField.describe(
+  "`incremental` (the default when `replication_key` is set) or `full_table`; the Rust `{type: Incremental}` works too",
+);
 
 /** `replication_bind`: where the stored bookmark goes on the request, so the server filters. */
 export const ReplicationBindConfig = z
@@ -218,7 +201,7 @@ export const RestSourceConfig = z
       .positive()
       .optional()
       .describe("Stop after this many pages per partition (with a warning); no cap by default — loop guards end runs"),
-    records_path: jsonPath("JSONPath of the records in a JSON body, e.g. `$.data[*]` or `$.items`").optional(),
+    records_path: jsonPathField("JSONPath of the records in a JSON body, e.g. `$.data[*]` or `$.items`").optional(),
     response_format: z
       .enum(["json", "jsonl", "csv"])
       .default("json")
@@ -273,7 +256,7 @@ export const RestSourceConfig = z
         issue("records_path", "`records_path` applies to JSON bodies; each line or row is already a record");
       }
     }
-    const method = config.replication_method ?? (config.replication_key ? "incremental" : "full_table");
+    const method = replicationMethodOf(config);
     if (config.replication_bind) {
       if (!config.replication_key) issue("replication_bind", "`replication_bind` needs `replication_key`");
       if (method !== "incremental")

@@ -1,4 +1,4 @@
-import { HttpClient, httpClientOptions } from "faucet-common-http";
+import { HttpClient, httpClientOptions, replicationMethodOf } from "faucet-common-http";
 import {
   type CheckReport,
   consoleLogger,
@@ -72,8 +72,7 @@ export class RestSource implements Source {
     registerAuthSecrets(this.config.auth);
     this.#logger = options.logger ?? consoleLogger;
     this.#extract = createExtractor(this.config, CONNECTOR);
-    const method = this.config.replication_method ?? (this.config.replication_key ? "incremental" : "full_table");
-    this.#incremental = method === "incremental";
+    this.#incremental = replicationMethodOf(this.config) === "incremental";
     this.#client = new HttpClient(
       httpClientOptions(this.config, {
         connector: CONNECTOR,
