@@ -14,6 +14,8 @@
  * const [rows] = await pool.query(`SELECT count(*) AS n FROM ${quoteIdent("orders")}`, [], "source");
  * await pool.close();
  */
+
+export { CellError } from "faucet-common-sql";
 export type { ConnectionConfig, ResolvedConnection, SslMode } from "./config.js";
 export {
   connectionFields,
@@ -29,6 +31,6 @@ export type { MysqlPoolOptions } from "./pool.js";
 export { MysqlPool } from "./pool.js";
 export { qualifiedName, quoteIdent, quoteString, splitQualifiedName } from "./quote.js";
 export type { ReadOptions } from "./read-types.js";
-export { CellError, jsonSchemaForColumn, rowConverter, TYPE } from "./read-types.js";
+export { jsonSchemaForColumn, rowConverter, TYPE } from "./read-types.js";
 export type { LiteralEncoder, MysqlColumn } from "./write-types.js";
 export { COLUMNS_SQL, literalFor, ValueError } from "./write-types.js";

@@ -1,4 +1,4 @@
-import { formatTimestamp, LossyNumberError, parseJsonExact, parseTimestamp } from "faucet-common-sql";
+import { CellError, formatTimestamp, LossyNumberError, parseJsonExact, parseTimestamp } from "faucet-common-sql";
 import type { JsonSchema, Value, ValueObject } from "faucet-core";
 import type { FieldPacket } from "mysql2/promise";
 
@@ -39,17 +39,6 @@ export interface ReadOptions {
   onInvalidDate?: (column: string, text: string) => void;
   /** Called for each JSON number read as a string. */
   onBigNumber?: (token: string) => void;
-}
-
-/** A cell a row converter could not convert, by column. */
-export class CellError extends Error {
-  override readonly name = "CellError";
-  readonly column: string;
-
-  constructor(column: string, cause: unknown) {
-    super(`column "${column}": ${(cause as Error).message}`, { cause });
-    this.column = column;
-  }
 }
 
 type Convert = (value: unknown) => Value;

@@ -47,6 +47,8 @@ export {
   writeSpecFields,
   writeSpecRefinement,
 } from "./config.js";
+export type { CatalogColumn } from "./datasets.js";
+export { collectDatasets } from "./datasets.js";
 export { hasLongNumberRun, isLossy, LossyNumberError, parseJsonbExact, parseJsonExact } from "./exact-json.js";
 export { qualifyIdentifier, quoteIdentifier, splitQualifiedIdentifier } from "./identifiers.js";
 export type { IncrementalQueryOptions, ReadPlan } from "./incremental.js";
@@ -55,6 +57,9 @@ export type { LazyResourceOptions } from "./lazy-resource.js";
 export { LazyResource } from "./lazy-resource.js";
 export type { DatabaseLocation, DatabaseLocationOptions } from "./location.js";
 export { databaseLocation } from "./location.js";
+export type { ReadCursorConfig, ReadCursorOptions } from "./read-cursor.js";
+export { collectRecords, ReadCursor } from "./read-cursor.js";
+export { bigNumberWarning, CellError, decodeFailure, missingKeyError } from "./read-errors.js";
 export type {
   CertificatePaths,
   ConnectFailure,

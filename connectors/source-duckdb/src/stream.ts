@@ -1,26 +1,24 @@
 import type { DuckDBConnection, DuckDBInstance, DuckDBResult, DuckDBValue } from "@duckdb/node-api";
 import {
+  bigNumberWarning,
+  collectDatasets,
+  collectRecords,
   type DatabaseLocation,
   databaseLocation,
-  type IncrementalSettings,
-  incrementalQuery,
-  incrementalSettings,
-  LossyNumberError,
-  PageAssembler,
+  decodeFailure,
+  LazyResource,
+  quoteIdentifier,
+  ReadCursor,
   type ReadPlan,
-  stateKeyFor,
-  trimQuery,
 } from "faucet-common-sql";
 import {
   type CheckReport,
-  cancelledError,
   type DatasetDescriptor,
   FaucetError,
   type FetchContext,
   type JsonSchema,
   type Logger,
   parseConfig,
-  probe,
   type Source,
   type SourceCapabilities,
   type StreamPage,
@@ -55,17 +53,29 @@ export interface DuckdbSourceOptions {
 export class DuckdbSource implements Source {
   readonly config: DuckdbSourceConfig;
   readonly #location: DatabaseLocation;
-  readonly #incremental: IncrementalSettings | undefined;
+  readonly #cursor: ReadCursor;
   readonly #logger: Logger;
-  #instance: Promise<DuckDBInstance> | undefined;
-  #bookmark: Value | undefined;
-  #closed = false;
+  readonly #instance: LazyResource<DuckDBInstance>;
 
   constructor(config: DuckdbSourceConfigInput, options: DuckdbSourceOptions = {}) {
     this.config = parseConfig(DuckdbSourceConfig, config, { connector: CONNECTOR });
-    this.#location = databaseLocation(this.config.database, ["duckdb"], options.baseDir);
-    this.#incremental = incrementalSettings(this.config);
+    const location = databaseLocation(this.config.database, ["duckdb"], options.baseDir);
+    this.#location = location;
+    this.#cursor = new ReadCursor(this.config, {
+      connector: CONNECTOR,
+      quoteIdent,
+      qualifyTable: (table) => (table.includes('"') ? table : table.split(".").map(quoteIdent).join(".")),
+      // `?` and `$n` cannot be mixed in one statement: follow the user's style.
+      placeholder: (n, base) => (/\$\d/.test(base) ? `$${n}` : "?"),
+    });
     this.#logger = options.logger ?? silentLogger;
+    const readOnly = this.config.read_only;
+    this.#instance = new LazyResource({
+      open: () => openInstance(location, readOnly),
+      end: (instance) => instance.closeSync(),
+      connector: CONNECTOR,
+      closedMessage: "the source is closed",
+    });
   }
 
   connectorName(): string {
@@ -77,57 +87,32 @@ export class DuckdbSource implements Source {
   }
 
   capabilities(): SourceCapabilities {
-    const incremental = this.#incremental !== undefined;
-    return { incremental, deterministicReplay: incremental, discover: true };
+    return this.#cursor.capabilities();
   }
 
   stateKey(): string | undefined {
-    if (this.config.state_key) return this.config.state_key;
-    if (!this.#incremental) return undefined;
-    return stateKeyFor(`duckdb:${this.#location.path}`, [
-      this.#baseQuery(),
-      this.#incremental.key,
-      JSON.stringify(this.config.params),
-    ]);
+    return this.#cursor.stateKey(() => `duckdb:${this.#location.path}`);
   }
 
   applyStartBookmark(bookmark: Value): void {
-    this.#bookmark = bookmark;
+    this.#cursor.bookmark = bookmark;
   }
 
   /** The SQL the next read runs: the query wrapped with the bookmark filter and key order. */
   plan(): ReadPlan {
-    const base = this.#baseQuery();
-    const params = this.config.params as Value[];
-    const inc = this.#incremental;
-    if (!inc) return { sql: base, params: [...params] };
-    // `?` and `$n` cannot be mixed in one statement: follow the user's style.
-    const numbered = /\$\d/.test(base);
-    return incrementalQuery({
-      base,
-      params,
-      quotedKey: quoteIdent(inc.key),
-      placeholder: (n) => (numbered ? `$${n}` : "?"),
-      bookmark: this.#bookmark,
-      start: inc.start,
-    });
+    return this.#cursor.plan();
   }
 
   async fetchWithContext(ctx: FetchContext): Promise<Value[]> {
-    const all: Value[] = [];
-    for await (const page of this.streamPages(ctx, 0, ctx.signal)) {
-      for (const record of page.records) all.push(record);
-    }
-    return all;
+    return await collectRecords(this.streamPages(ctx, 0, ctx.signal));
   }
 
   async *streamPages(ctx: FetchContext, batchSize: number, signal?: AbortSignal): AsyncGenerator<StreamPage> {
     const abort = signal ?? ctx.signal;
     const pageSize = this.config.batch_size ?? batchSize;
-    const key = this.#incremental?.key;
     const connection = await this.#connect();
     try {
-      if (key !== undefined && !(await this.#columnNames(connection)).includes(key)) throw missingKey(key);
+      if (this.#cursor.key !== undefined) this.#cursor.requireKey(await this.#columnNames(connection));
       const plan = this.plan();
       let result: DuckDBResult;
       try {
@@ -139,37 +124,23 @@ export class DuckdbSource implements Source {
       const readers = result.columnTypes().map((type) =>
         readerFor(type, {
           jsonBigNumbers: this.config.json_big_numbers,
-          onBigNumber: (token) =>
-            this.#logger.warn("a JSON number a double cannot hold was read as a string (json_big_numbers: string)", {
-              connector: CONNECTOR,
-              number: token.slice(0, 40),
-            }),
+          onBigNumber: bigNumberWarning(this.#logger, CONNECTOR),
         }),
       );
-      const pages = new PageAssembler(pageSize, key);
-      for (;;) {
-        let rows: ValueObject[];
-        try {
-          const chunk = await result.fetchChunk();
-          if (!chunk || chunk.rowCount === 0) break;
-          rows = toRows(chunk.getColumns(), names, readers, chunk.rowCount);
-        } catch (error) {
-          throw readFailed(error);
-        }
-        for (const row of rows) {
-          const page = pages.push(row);
-          if (page) {
-            if (page.bookmark !== undefined) this.#bookmark = page.bookmark;
-            yield page;
+      async function* chunks(): AsyncGenerator<ValueObject[]> {
+        for (;;) {
+          let rows: ValueObject[];
+          try {
+            const chunk = await result.fetchChunk();
+            if (!chunk || chunk.rowCount === 0) return;
+            rows = toRows(chunk.getColumns(), names, readers, chunk.rowCount);
+          } catch (error) {
+            throw decodeFailure(error, CONNECTOR) ?? queryFailed(error, "reading the query failed");
           }
+          yield rows;
         }
-        if (abort?.aborted) throw cancelledError();
       }
-      const last = pages.finish();
-      if (last) {
-        if (last.bookmark !== undefined) this.#bookmark = last.bookmark;
-        yield last;
-      }
+      yield* this.#cursor.pages(chunks(), pageSize, abort);
     } finally {
       connection.closeSync();
     }
@@ -180,27 +151,14 @@ export class DuckdbSource implements Source {
     const connection = await this.#connect();
     try {
       const reader = await connection.runAndReadAll(DISCOVER_SQL);
-      const out = new Map<string, DatasetDescriptor & { schema: JsonSchema }>();
-      for (const row of reader.getRowObjectsJson() as unknown as DiscoverRow[]) {
-        const name = `${row.schema}.${row.name}`;
-        let entry = out.get(name);
-        if (!entry) {
-          entry = {
-            name,
-            kind: row.kind === "VIEW" ? "view" : "table",
-            schema: { type: "object", properties: {}, required: [] },
-            configPatch: { table: `${quoteIdent(row.schema)}.${quoteIdent(row.name)}` },
-          };
-          if (row.estimate !== null) entry.estimatedRows = Number(row.estimate);
-          out.set(name, entry);
-        }
-        (entry.schema.properties as Record<string, JsonSchema>)[row.column] = jsonSchemaForType(
-          row.dataType,
-          row.nullable === "YES",
-        );
-        (entry.schema.required as string[]).push(row.column);
-      }
-      return [...out.values()];
+      return collectDatasets(reader.getRowObjectsJson() as unknown as DiscoverRow[], (row) => ({
+        dataset: `${row.schema}.${row.name}`,
+        kind: row.kind === "VIEW" ? "view" : "table",
+        table: `${quoteIdent(row.schema)}.${quoteIdent(row.name)}`,
+        estimatedRows: row.estimate !== null ? Number(row.estimate) : undefined,
+        column: row.column,
+        schema: jsonSchemaForType(row.dataType, row.nullable === "YES"),
+      }));
     } catch (error) {
       throw queryFailed(error, "listing tables failed");
     } finally {
@@ -209,57 +167,35 @@ export class DuckdbSource implements Source {
   }
 
   async check(_ctx: FetchContext): Promise<CheckReport> {
-    const probes = [await probe("open", async () => (await this.#connect()).closeSync())];
-    if (probes[0]?.status === "pass") {
-      probes.push(
-        await probe("query", async () => {
-          const connection = await this.#connect();
-          try {
-            const names = await this.#columnNames(connection);
-            const key = this.#incremental?.key;
-            if (key !== undefined && !names.includes(key)) throw missingKey(key);
-          } finally {
-            connection.closeSync();
-          }
-        }),
-      );
-    }
-    return { probes };
+    return await this.#cursor.check(
+      { name: "open", run: async () => (await this.#connect()).closeSync() },
+      async () => {
+        const connection = await this.#connect();
+        try {
+          return await this.#columnNames(connection);
+        } finally {
+          connection.closeSync();
+        }
+      },
+    );
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    const pending = this.#instance;
-    this.#instance = undefined;
-    if (pending) (await pending.catch(() => undefined))?.closeSync();
+    await this.#instance.close();
   }
 
   async #connect(): Promise<DuckDBConnection> {
-    if (this.#closed) throw new FaucetError("connection", "the source is closed", { connector: CONNECTOR });
-    this.#instance ??= openInstance(this.#location, this.config.read_only);
-    const instance = await this.#instance.catch((error: unknown) => {
-      this.#instance = undefined;
-      throw error;
-    });
-    return await instance.connect();
+    return await (await this.#instance.get()).connect();
   }
 
   /** The base query's output columns, from a prepared statement (nothing runs). */
   async #columnNames(connection: DuckDBConnection): Promise<string[]> {
     try {
-      const prepared = await connection.prepare(this.#baseQuery());
+      const prepared = await connection.prepare(this.#cursor.baseQuery());
       return Array.from({ length: prepared.columnCount }, (_, i) => prepared.columnName(i));
     } catch (error) {
       throw queryFailed(error, "the query failed");
     }
-  }
-
-  #baseQuery(): string {
-    if (this.config.table !== undefined) {
-      return `SELECT * FROM ${this.config.table.includes('"') ? this.config.table : this.config.table.split(".").map(quoteIdent).join(".")}`;
-    }
-    return trimQuery(this.config.query as string);
   }
 }
 
@@ -286,7 +222,7 @@ async function openInstance(location: DatabaseLocation, readOnly: boolean): Prom
 
 /** Double-quotes an identifier for DuckDB. */
 export function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
+  return quoteIdentifier(name, '"');
 }
 
 /** A chunk's columns turned into row objects. */
@@ -323,25 +259,6 @@ function queryFailed(error: unknown, what: string): FaucetError {
     cause: error,
     connector: CONNECTOR,
     hint: missing ? "check the table or file names in the query" : "check the query",
-  });
-}
-
-function readFailed(error: unknown): FaucetError {
-  if (FaucetError.is(error)) return error;
-  if (error instanceof LossyNumberError) {
-    return new FaucetError("source", `${error.message} (read as a double it would change)`, {
-      cause: error,
-      connector: CONNECTOR,
-      hint: "set json_big_numbers: string to read such numbers as strings of their exact digits",
-    });
-  }
-  return queryFailed(error, "reading the query failed");
-}
-
-function missingKey(key: string): FaucetError {
-  return new FaucetError("config", `replication_key \`${key}\` is not a column of the query's result`, {
-    connector: CONNECTOR,
-    hint: "name an output column of the query (check its spelling and case)",
   });
 }
 

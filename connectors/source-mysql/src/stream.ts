@@ -1,6 +1,5 @@
 import type { Readable } from "node:stream";
 import {
-  CellError,
   jsonSchemaForColumn,
   MysqlPool,
   qualifiedName,
@@ -11,16 +10,14 @@ import {
   TYPE,
 } from "faucet-common-mysql";
 import {
+  bigNumberWarning,
+  collectDatasets,
+  collectRecords,
+  decodeFailure,
   formatTimestamp,
-  type IncrementalSettings,
-  incrementalQuery,
-  incrementalSettings,
-  LossyNumberError,
-  PageAssembler,
   parseTimestamp,
+  ReadCursor,
   type ReadPlan,
-  stateKeyFor,
-  trimQuery,
 } from "faucet-common-sql";
 import {
   type CheckReport,
@@ -31,7 +28,6 @@ import {
   type JsonSchema,
   type Logger,
   parseConfig,
-  probe,
   type Source,
   type SourceCapabilities,
   type StreamPage,
@@ -69,13 +65,20 @@ export interface MysqlSourceOptions {
 export class MysqlSource implements Source {
   readonly config: MysqlSourceConfig;
   readonly #pool: MysqlPool;
-  readonly #incremental: IncrementalSettings | undefined;
+  readonly #cursor: ReadCursor;
   readonly #logger: Logger;
-  #bookmark: Value | undefined;
 
   constructor(config: MysqlSourceConfigInput, options: MysqlSourceOptions = {}) {
     this.config = parseConfig(MysqlSourceConfig, config, { connector: CONNECTOR });
-    this.#incremental = incrementalSettings(this.config);
+    this.#cursor = new ReadCursor(this.config, {
+      connector: CONNECTOR,
+      quoteIdent,
+      qualifyTable: (table) => {
+        const parts = splitQualifiedName(table);
+        return qualifiedName(parts.database, parts.table);
+      },
+      placeholder: () => "?",
+    });
     this.#logger = options.logger ?? silentLogger;
     const timeout = this.config.net_write_timeout_secs;
     this.#pool = new MysqlPool(this.config, {
@@ -95,54 +98,32 @@ export class MysqlSource implements Source {
   }
 
   capabilities(): SourceCapabilities {
-    const incremental = this.#incremental !== undefined;
-    return { incremental, deterministicReplay: incremental, discover: true };
+    return this.#cursor.capabilities();
   }
 
   /** `state_key`, else (incremental only) a key derived from the server, database and query. */
   stateKey(): string | undefined {
-    if (this.config.state_key) return this.config.state_key;
-    if (!this.#incremental) return undefined;
     const t = this.#pool.target;
-    return stateKeyFor(`mysql:${t.host}:${t.port}/${t.database ?? ""}`, [
-      this.#baseQuery(),
-      this.#incremental.key,
-      JSON.stringify(this.config.params),
-    ]);
+    return this.#cursor.stateKey(() => `mysql:${t.host}:${t.port}/${t.database ?? ""}`);
   }
 
   applyStartBookmark(bookmark: Value): void {
-    this.#bookmark = bookmark;
+    this.#cursor.bookmark = bookmark;
   }
 
   /** The SQL the next read runs: the query wrapped with the bookmark filter and key order. */
   plan(): ReadPlan {
-    const base = this.#baseQuery();
-    const params = this.config.params as Value[];
-    const inc = this.#incremental;
-    if (!inc) return { sql: base, params: [...params] };
-    return incrementalQuery({
-      base,
-      params,
-      quotedKey: quoteIdent(inc.key),
-      placeholder: () => "?",
-      bookmark: this.#bookmark,
-      start: inc.start,
-    });
+    return this.#cursor.plan();
   }
 
   async fetchWithContext(ctx: FetchContext): Promise<Value[]> {
-    const all: Value[] = [];
-    for await (const page of this.streamPages(ctx, 0, ctx.signal)) {
-      for (const record of page.records) all.push(record);
-    }
-    return all;
+    return await collectRecords(this.streamPages(ctx, 0, ctx.signal));
   }
 
   async *streamPages(ctx: FetchContext, batchSize: number, signal?: AbortSignal): AsyncGenerator<StreamPage> {
     const abort = signal ?? ctx.signal;
     const pageSize = this.config.batch_size ?? batchSize;
-    const key = this.#incremental?.key;
+    const key = this.#cursor.key;
     const connection = await this.#pool.connect();
     let finished = false;
     let stream: Readable | undefined;
@@ -150,8 +131,8 @@ export class MysqlSource implements Source {
       let keyField: FieldPacket | undefined;
       if (key !== undefined) {
         const fields = await this.#describe(connection);
+        this.#cursor.requireKey(fields.map((f) => f.name));
         keyField = fields.find((f) => f.name === key);
-        if (!keyField) throw missingKey(key);
       }
       const plan = this.plan();
       const params = plan.params.map((p, i) =>
@@ -172,12 +153,7 @@ export class MysqlSource implements Source {
             });
           }
         },
-        onBigNumber: (token: string) => {
-          this.#logger.warn("a JSON number a double cannot hold was read as a string (json_big_numbers: string)", {
-            connector: CONNECTOR,
-            number: token.slice(0, 40),
-          });
-        },
+        onBigNumber: bigNumberWarning(this.#logger, CONNECTOR),
       };
       let convert: ((row: ValueObject) => ValueObject) | undefined;
       query.on("fields", (fields: FieldPacket[]) => {
@@ -185,27 +161,19 @@ export class MysqlSource implements Source {
       });
       const rows = query.stream({ highWaterMark: CHUNK_ROWS });
       stream = rows;
-      const pages = new PageAssembler(pageSize, key);
       const chunkRows = pageSize > 0 ? Math.min(pageSize, CHUNK_ROWS) : CHUNK_ROWS;
-      try {
-        for await (const chunk of rowChunks(rows, chunkRows, this.config.read_timeout_secs * 1000, abort)) {
-          for (const row of chunk) {
-            const page = pages.push(convert ? convert(row) : row);
-            if (page) {
-              if (page.bookmark !== undefined) this.#bookmark = page.bookmark;
-              yield page;
-            }
-          }
-          if (abort?.aborted) throw cancelledError();
+      const timeoutMs = this.config.read_timeout_secs * 1000;
+      async function* converted(): AsyncGenerator<ValueObject[]> {
+        for await (const chunk of rowChunks(rows, chunkRows, timeoutMs, abort)) {
+          if (convert) for (let i = 0; i < chunk.length; i++) chunk[i] = convert(chunk[i] as ValueObject);
+          yield chunk;
         }
-      } catch (error) {
-        throw this.#readError(error);
+        finished = true;
       }
-      finished = true;
-      const last = pages.finish();
-      if (last) {
-        if (last.bookmark !== undefined) this.#bookmark = last.bookmark;
-        yield last;
+      try {
+        yield* this.#cursor.pages(converted(), pageSize, abort);
+      } catch (error) {
+        throw decodeFailure(error, CONNECTOR) ?? queryError(error, "source", CONNECTOR, "reading the query failed");
       }
       for (const [column, count] of invalid) {
         if (count > 1) {
@@ -220,21 +188,6 @@ export class MysqlSource implements Source {
     }
   }
 
-  #readError(error: unknown): FaucetError {
-    if (FaucetError.is(error)) return error;
-    if (error instanceof CellError && error.cause instanceof LossyNumberError) {
-      return new FaucetError("source", `${error.message} (read as a double it would change)`, {
-        connector: CONNECTOR,
-        cause: error,
-        hint: "set json_big_numbers: string to read such numbers as strings of their exact digits",
-      });
-    }
-    if (error instanceof CellError) {
-      return new FaucetError("source", `could not decode ${error.message}`, { connector: CONNECTOR, cause: error });
-    }
-    return queryError(error, "source", CONNECTOR, "reading the query failed");
-  }
-
   /** The bookmark as the key column compares it: a timestamp as wall-clock text in the session zone. */
   #keyParam(value: Value, field: FieldPacket | undefined): unknown {
     const type = field?.columnType ?? field?.type;
@@ -247,7 +200,7 @@ export class MysqlSource implements Source {
 
   /** The base query's columns, from a prepared statement (nothing runs). */
   async #describe(connection: PoolConnection): Promise<FieldPacket[]> {
-    const sql = this.#baseQuery();
+    const sql = this.#cursor.baseQuery();
     try {
       return await new Promise<FieldPacket[]>((resolve, reject) => {
         callbacks(connection).prepare(sql, (error, statement) => {
@@ -277,60 +230,28 @@ export class MysqlSource implements Source {
   /** Every table and view of the database (or of every user database), with column schemas. */
   async discover(): Promise<DatasetDescriptor[]> {
     const [rows] = await this.#pool.query<RowDataPacket[]>(DISCOVER_SQL, [], "source", "listing tables failed");
-    const out = new Map<string, DatasetDescriptor & { schema: JsonSchema }>();
-    for (const row of rows as DiscoverRow[]) {
-      const name = `${row.db}.${row.name}`;
-      let entry = out.get(name);
-      if (!entry) {
-        entry = {
-          name,
-          kind: row.kind === "VIEW" ? "view" : "table",
-          schema: { type: "object", properties: {}, required: [] },
-          configPatch: { table: qualifiedName(row.db, row.name) },
-        };
-        if (row.estimate !== null && row.kind !== "VIEW") entry.estimatedRows = Number(row.estimate);
-        out.set(name, entry);
-      }
-      (entry.schema.properties as Record<string, JsonSchema>)[row.column] = jsonSchemaForColumn(
-        row.dataType,
-        row.columnType,
-        Boolean(row.nullable),
-        { tinyint1AsBool: this.config.tinyint1_as_bool, json: Boolean(row.json) },
-      );
-      (entry.schema.required as string[]).push(row.column);
-    }
-    return [...out.values()];
+    return collectDatasets(rows as DiscoverRow[], (row) => ({
+      dataset: `${row.db}.${row.name}`,
+      kind: row.kind === "VIEW" ? "view" : "table",
+      table: qualifiedName(row.db, row.name),
+      estimatedRows: row.estimate !== null && row.kind !== "VIEW" ? Number(row.estimate) : undefined,
+      column: row.column,
+      schema: jsonSchemaForColumn(row.dataType, row.columnType, Boolean(row.nullable), {
+        tinyint1AsBool: this.config.tinyint1_as_bool,
+        json: Boolean(row.json),
+      }),
+    }));
   }
 
   async check(_ctx: FetchContext): Promise<CheckReport> {
-    const probes = [await probe("connect", () => this.#pool.query("SELECT 1", [], "connection"))];
-    if (probes[0]?.status === "pass") {
-      probes.push(
-        await probe("query", async () => {
-          const fields = await this.#pool.withConnection((connection) => this.#describe(connection));
-          const key = this.#incremental?.key;
-          if (key !== undefined && !fields.some((f) => f.name === key)) throw missingKey(key);
-        }),
-      );
-    }
-    return { probes };
+    return await this.#cursor.check(
+      { name: "connect", run: () => this.#pool.query("SELECT 1", [], "connection") },
+      async () => (await this.#pool.withConnection((connection) => this.#describe(connection))).map((f) => f.name),
+    );
   }
 
   async close(): Promise<void> {
     await this.#pool.close();
-  }
-
-  #baseQuery(): string {
-    if (this.config.table !== undefined) {
-      let parts: ReturnType<typeof splitQualifiedName>;
-      try {
-        parts = splitQualifiedName(this.config.table);
-      } catch (error) {
-        throw new FaucetError("config", (error as Error).message, { connector: CONNECTOR });
-      }
-      return `SELECT * FROM ${qualifiedName(parts.database, parts.table)}`;
-    }
-    return trimQuery(this.config.query as string);
   }
 }
 
@@ -418,13 +339,6 @@ async function* rowChunks(
   } finally {
     signal?.removeEventListener("abort", notify);
   }
-}
-
-function missingKey(key: string): FaucetError {
-  return new FaucetError("config", `replication_key \`${key}\` is not a column of the query's result`, {
-    connector: CONNECTOR,
-    hint: "name an output column of the query (check its spelling and case)",
-  });
 }
 
 interface DiscoverRow {

@@ -1,5 +1,5 @@
 import type { ReaderKind, TextParser } from "faucet-common-postgres";
-import { NOT_SIMPLE, SimpleJsonReader } from "faucet-common-sql";
+import { CellError, NOT_SIMPLE, SimpleJsonReader } from "faucet-common-sql";
 import type { Value, ValueObject } from "faucet-core";
 
 /** Decodes one row of the text from `reader.at`, leaving `reader.at` after its newline. */
@@ -69,17 +69,6 @@ export class CopyTextDecoder {
     const n = text.length;
     reader.at = 0;
     while (reader.at < n) out.push(decodeRow(reader, text));
-  }
-}
-
-/** A value the decoder could not turn into JSON, with the column it stood in. */
-export class CellError extends Error {
-  override readonly name = "CellError";
-  readonly column: string;
-
-  constructor(column: string, cause: unknown) {
-    super(`column "${column}": ${(cause as Error)?.message ?? String(cause)}`, { cause });
-    this.column = column;
   }
 }
 

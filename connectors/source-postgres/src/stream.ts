@@ -1,6 +1,5 @@
 import {
   jsonSchemaForType,
-  LossyNumberError,
   PostgresPool,
   qualifiedName,
   queryError,
@@ -8,24 +7,21 @@ import {
   splitQualifiedName,
 } from "faucet-common-postgres";
 import {
-  type IncrementalSettings,
-  incrementalQuery,
-  incrementalSettings,
-  PageAssembler,
+  bigNumberWarning,
+  collectDatasets,
+  collectRecords,
+  decodeFailure,
+  ReadCursor,
   type ReadPlan,
-  stateKeyFor,
-  trimQuery,
 } from "faucet-common-sql";
 import {
   type CheckReport,
-  cancelledError,
   type DatasetDescriptor,
   FaucetError,
   type FetchContext,
   type JsonSchema,
   type Logger,
   parseConfig,
-  probe,
   type Source,
   type SourceCapabilities,
   type StreamPage,
@@ -37,7 +33,7 @@ import {
 import type { FieldDef, PoolClient } from "pg";
 import { PostgresSourceConfig, type PostgresSourceConfigInput } from "./config.js";
 import { CopyOutStream } from "./copy-out.js";
-import { CellError, CopyTextDecoder } from "./copy-text.js";
+import { CopyTextDecoder } from "./copy-text.js";
 import { inlineParams } from "./placeholders.js";
 
 const CONNECTOR = "source-postgres";
@@ -65,28 +61,27 @@ export interface PostgresSourceOptions {
 export class PostgresSource implements Source {
   readonly config: PostgresSourceConfig;
   readonly #pool: PostgresPool;
-  readonly #incremental: IncrementalSettings | undefined;
+  readonly #cursor: ReadCursor;
   readonly #logger: Logger;
-  #bookmark: Value | undefined;
 
   constructor(config: PostgresSourceConfigInput, options: PostgresSourceOptions = {}) {
     this.config = parseConfig(PostgresSourceConfig, config, { connector: CONNECTOR });
-    this.#incremental = incrementalSettings(this.config);
+    this.#cursor = new ReadCursor(this.config, {
+      connector: CONNECTOR,
+      quoteIdent,
+      qualifyTable: (table) => {
+        const parts = splitQualifiedName(table);
+        return qualifiedName(parts.schema, parts.table);
+      },
+      placeholder: (n) => `$${n}`,
+    });
     this.#logger = options.logger ?? silentLogger;
-    let warned = false;
     this.#pool = new PostgresPool(this.config, {
       connector: CONNECTOR,
       maxConnections: this.config.max_connections,
       logger: this.#logger,
       jsonBigNumbers: this.config.json_big_numbers,
-      onBigNumber: (token) => {
-        if (warned) return;
-        warned = true;
-        this.#logger.warn("a JSON number a double cannot hold was read as a string (json_big_numbers: string)", {
-          connector: CONNECTOR,
-          number: token.slice(0, 40),
-        });
-      },
+      onBigNumber: bigNumberWarning(this.#logger, CONNECTOR, true),
     });
   }
 
@@ -99,62 +94,39 @@ export class PostgresSource implements Source {
   }
 
   capabilities(): SourceCapabilities {
-    const incremental = this.#incremental !== undefined;
-    return { incremental, deterministicReplay: incremental, discover: true };
+    return this.#cursor.capabilities();
   }
 
   /** `state_key`, else (incremental only) a key derived from the server, database and query. */
   stateKey(): string | undefined {
-    if (this.config.state_key) return this.config.state_key;
-    if (!this.#incremental) return undefined;
     const t = this.#pool.target;
-    return stateKeyFor(`postgres:${t.host}:${t.port}/${t.database}`, [
-      this.#baseQuery(),
-      this.#incremental.key,
-      JSON.stringify(this.config.params),
-    ]);
+    return this.#cursor.stateKey(() => `postgres:${t.host}:${t.port}/${t.database}`);
   }
 
   applyStartBookmark(bookmark: Value): void {
-    this.#bookmark = bookmark;
+    this.#cursor.bookmark = bookmark;
   }
 
   /** The SQL the next read runs: the query wrapped with the bookmark filter and key order. */
   plan(): ReadPlan {
-    const base = this.#baseQuery();
-    const params = this.config.params as Value[];
-    const inc = this.#incremental;
-    if (!inc) return { sql: base, params: [...params] };
-    return incrementalQuery({
-      base,
-      params,
-      quotedKey: quoteIdent(inc.key),
-      placeholder: (n) => `$${n}`,
-      bookmark: this.#bookmark,
-      start: inc.start,
-    });
+    return this.#cursor.plan();
   }
 
   async fetchWithContext(ctx: FetchContext): Promise<Value[]> {
-    const all: Value[] = [];
-    for await (const page of this.streamPages(ctx, 0, ctx.signal)) {
-      for (const record of page.records) all.push(record);
-    }
-    return all;
+    return await collectRecords(this.streamPages(ctx, 0, ctx.signal));
   }
 
   async *streamPages(ctx: FetchContext, batchSize: number, signal?: AbortSignal): AsyncGenerator<StreamPage> {
     const abort = signal ?? ctx.signal;
     const pageSize = this.config.batch_size ?? batchSize;
     const sql = this.#inlinedPlan();
-    const key = this.#incremental?.key;
     const client = await this.#pool.connect();
     let finished = false;
     try {
       // The wrapped query has the base query's columns; describing the base first lets a
       // replication_key that is not among them fail with a clear message.
       const fields = await this.#describe(client, this.#inlinedBase());
-      if (key !== undefined && !fields.some((f) => f.name === key)) throw missingKey(key);
+      this.#cursor.requireKey(fields.map((f) => f.name));
       const registry = this.#pool.registry;
       const decoder = new CopyTextDecoder(
         fields.map((f) => f.name),
@@ -162,45 +134,24 @@ export class PostgresSource implements Source {
         fields.map((f) => registry.readerKind(f.dataTypeID)),
       );
       const stream = client.query(new CopyOutStream(`COPY (${sql}\n) TO STDOUT`));
-      const pages = new PageAssembler(pageSize, key);
-      try {
+      async function* decoded(): AsyncGenerator<ValueObject[]> {
         for await (const chunk of stream) {
           const rows: ValueObject[] = [];
           decoder.push(chunk as Buffer, rows);
-          for (const row of rows) {
-            const page = pages.push(row);
-            if (page) yield this.#bookmarked(page);
-          }
-          if (abort?.aborted) throw cancelledError();
+          yield rows;
         }
         decoder.end();
-      } catch (error) {
-        if (FaucetError.is(error)) throw error;
-        if (error instanceof CellError && error.cause instanceof LossyNumberError) {
-          throw new FaucetError("source", `${error.message} (read as a double it would change)`, {
-            connector: CONNECTOR,
-            cause: error,
-            hint: "set json_big_numbers: string to read such numbers as strings of their exact digits",
-          });
-        }
-        if (error instanceof CellError) {
-          throw new FaucetError("source", `could not decode ${error.message}`, { connector: CONNECTOR, cause: error });
-        }
-        throw queryError(error, "source", CONNECTOR, "reading the query failed");
+        finished = true;
       }
-      finished = true;
-      const last = pages.finish();
-      if (last) yield this.#bookmarked(last);
+      try {
+        yield* this.#cursor.pages(decoded(), pageSize, abort);
+      } catch (error) {
+        throw decodeFailure(error, CONNECTOR) ?? queryError(error, "source", CONNECTOR, "reading the query failed");
+      }
     } finally {
       // A COPY abandoned half way leaves the connection mid-protocol: destroy it.
       client.release(!finished);
     }
-  }
-
-  /** Remembers a page's bookmark: the next read resumes after it. */
-  #bookmarked(page: StreamPage): StreamPage {
-    if (page.bookmark !== undefined) this.#bookmark = page.bookmark;
-    return page;
   }
 
   /** The result's columns, read without running the query (`LIMIT 0`). */
@@ -220,7 +171,7 @@ export class PostgresSource implements Source {
 
   /** The user's query (or table) with its own parameters written in. */
   #inlinedBase(): string {
-    return this.#inline(this.#baseQuery(), this.config.params as Value[]);
+    return this.#inline(this.#cursor.baseQuery(), this.config.params as Value[]);
   }
 
   #inline(sql: string, params: Value[]): string {
@@ -237,68 +188,29 @@ export class PostgresSource implements Source {
   /** Every table, view and materialized view the user may read, with column schemas. */
   async discover(): Promise<DatasetDescriptor[]> {
     const { rows } = await this.#pool.query<DiscoverRow>(DISCOVER_SQL, [], "source", "listing tables failed");
-    const out = new Map<string, DatasetDescriptor & { schema: JsonSchema }>();
-    for (const row of rows) {
-      const name = `${row.schema}.${row.name}`;
-      let entry = out.get(name);
-      if (!entry) {
-        const descriptor: DatasetDescriptor & { schema: JsonSchema } = {
-          name,
-          kind: KINDS[row.relkind] ?? "table",
-          schema: { type: "object", properties: {}, required: [] },
-          configPatch: { table: `${quoteIdent(row.schema)}.${quoteIdent(row.name)}` },
-        };
-        if (row.estimate >= 0) descriptor.estimatedRows = Math.round(row.estimate);
-        entry = descriptor;
-        out.set(name, entry);
-      }
-      (entry.schema.properties as Record<string, JsonSchema>)[row.column] = jsonSchemaForType(
-        row.type,
-        row.nullable,
-        row.element ?? undefined,
-      );
-      (entry.schema.required as string[]).push(row.column);
-    }
-    return [...out.values()];
+    return collectDatasets(rows, (row) => ({
+      dataset: `${row.schema}.${row.name}`,
+      kind: KINDS[row.relkind] ?? "table",
+      table: `${quoteIdent(row.schema)}.${quoteIdent(row.name)}`,
+      estimatedRows: row.estimate >= 0 ? Math.round(row.estimate) : undefined,
+      column: row.column,
+      schema: jsonSchemaForType(row.type, row.nullable, row.element ?? undefined),
+    }));
   }
 
   async check(_ctx: FetchContext): Promise<CheckReport> {
-    const probes = [await probe("connect", () => this.#pool.query("SELECT 1", [], "connection"))];
-    if (probes[0]?.status === "pass") {
-      probes.push(
-        await probe("query", async () => {
-          const result = await this.#pool.query(`SELECT * FROM (${this.#inlinedBase()}\n) AS q LIMIT 0`, [], "source");
-          const key = this.#incremental?.key;
-          if (key !== undefined && !result.fields.some((f) => f.name === key)) throw missingKey(key);
-        }),
-      );
-    }
-    return { probes };
+    return await this.#cursor.check(
+      { name: "connect", run: () => this.#pool.query("SELECT 1", [], "connection") },
+      async () =>
+        (await this.#pool.query(`SELECT * FROM (${this.#inlinedBase()}\n) AS q LIMIT 0`, [], "source")).fields.map(
+          (f) => f.name,
+        ),
+    );
   }
 
   async close(): Promise<void> {
     await this.#pool.close();
   }
-
-  #baseQuery(): string {
-    if (this.config.table !== undefined) {
-      let parts: ReturnType<typeof splitQualifiedName>;
-      try {
-        parts = splitQualifiedName(this.config.table);
-      } catch (error) {
-        throw new FaucetError("config", (error as Error).message, { connector: CONNECTOR });
-      }
-      return `SELECT * FROM ${qualifiedName(parts.schema, parts.table)}`;
-    }
-    return trimQuery(this.config.query as string);
-  }
-}
-
-function missingKey(key: string): FaucetError {
-  return new FaucetError("config", `replication_key \`${key}\` is not a column of the query's result`, {
-    connector: CONNECTOR,
-    hint: "name an output column of the query (check its spelling and case)",
-  });
 }
 
 interface DiscoverRow {
