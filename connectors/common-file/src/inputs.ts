@@ -1,3 +1,4 @@
+import type { StreamPage, Value } from "faucet-core";
 import { type CompressionChoice, detectCompression } from "./compression.js";
 import { expandPaths } from "./paths.js";
 import { readChunks } from "./read.js";
@@ -75,6 +76,61 @@ export async function* utf8Chunks(
   }
   const bad = utf8.end();
   if (bad !== -1) throw invalid(bad);
+}
+
+/** A parser of one input's bytes into records, page by page (the CSV parser, the JSON readers). */
+export interface ChunkParser {
+  /** Adds the next chunk; the parser copies what it keeps. */
+  feed(chunk: Uint8Array): void;
+  /**
+   * Parses records into `out` until it holds `max` (true) or the bytes run out (false). With
+   * `final`, the input has ended.
+   */
+  parse(out: Value[], max: number, final: boolean): boolean;
+}
+
+/** Options of {@link parsePages}. */
+export interface ParsePagesOptions {
+  /** Records per page; 0 = everything in one page. */
+  pageSize: number;
+  /** A fresh parser for each input. */
+  parser(file: string): ChunkParser;
+  /** The error for invalid UTF-8 at `offset` of `file`. */
+  invalidUtf8(file: string, offset: number): Error;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * The pages of a file source: every input's bytes, checked as UTF-8, through a parser of its
+ * own, in pages of `pageSize` records that may span inputs. Stops, without an error and
+ * without the page being filled, once `signal` is aborted.
+ *
+ * @example
+ * yield* parsePages(await sourceInputs(options), { pageSize: 1000, parser: (file) => new CsvParser({ …, file }), invalidUtf8 });
+ */
+export async function* parsePages(
+  inputs: Iterable<SourceInput>,
+  options: ParsePagesOptions,
+): AsyncGenerator<StreamPage> {
+  const { signal } = options;
+  const max = options.pageSize > 0 ? options.pageSize : Number.POSITIVE_INFINITY;
+  let page: Value[] = [];
+  for (const [file, chunks] of inputs) {
+    const parser = options.parser(file);
+    for await (const chunk of utf8Chunks(chunks, (offset) => options.invalidUtf8(file, offset), signal)) {
+      parser.feed(chunk);
+      while (parser.parse(page, max, false)) {
+        yield { records: page };
+        page = [];
+      }
+    }
+    if (signal?.aborted) return;
+    while (parser.parse(page, max, true)) {
+      yield { records: page };
+      page = [];
+    }
+  }
+  if (page.length > 0) yield { records: page };
 }
 
 function lazy<T>(open: () => AsyncIterable<T>): AsyncIterable<T> {

@@ -1,10 +1,10 @@
 import {
   detectCompression,
   expandPaths,
+  parsePages,
   readChunks,
   type SourceInput,
   sourceInputs,
-  utf8Chunks,
 } from "faucet-common-file";
 import {
   type CheckReport,
@@ -92,25 +92,9 @@ export class CsvSource implements Source {
   }
 
   async *streamPages(_ctx: FetchContext, batchSize: number, signal?: AbortSignal): AsyncGenerator<StreamPage> {
-    const size = this.config.batch_size ?? batchSize;
-    const max = size > 0 ? size : Number.POSITIVE_INFINITY;
-    let page: Value[] = [];
-    for (const [file, chunks] of await this.#inputs(signal)) {
-      const parser = this.#parser(file);
-      for await (const chunk of utf8Chunks(chunks, (offset) => invalidUtf8(file, offset), signal)) {
-        parser.feed(chunk);
-        while (parser.parse(page, max, false)) {
-          yield { records: page };
-          page = [];
-        }
-      }
-      if (signal?.aborted) return;
-      while (parser.parse(page, max, true)) {
-        yield { records: page };
-        page = [];
-      }
-    }
-    if (page.length > 0) yield { records: page };
+    const pageSize = this.config.batch_size ?? batchSize;
+    const parser = (file: string) => this.#parser(file);
+    yield* parsePages(await this.#inputs(signal), { pageSize, parser, invalidUtf8, signal });
   }
 
   /**

@@ -1,4 +1,4 @@
-import { expandPaths, type SourceInput, sourceInputs, utf8Chunks } from "faucet-common-file";
+import { expandPaths, parsePages, type SourceInput, sourceInputs } from "faucet-common-file";
 import {
   type CheckReport,
   FaucetError,
@@ -63,41 +63,13 @@ export class JsonlSource implements Source {
   }
 
   async *streamPages(_ctx: FetchContext, batchSize: number, signal?: AbortSignal): AsyncGenerator<StreamPage> {
-    const size = this.config.batch_size ?? batchSize;
-    const max = size > 0 ? size : Number.POSITIVE_INFINITY;
-    let page: Value[] = [];
-    for (const [file, chunks] of await this.#inputs(signal)) {
-      let reader: Reader | undefined;
-      let waiting: Buffer[] = [];
-      for await (const chunk of utf8Chunks(chunks, (offset) => invalidUtf8(file, offset), signal)) {
-        if (!reader) {
-          // Until the first non-blank byte decides the format, keep copies of the chunks.
-          waiting.push(Buffer.from(chunk));
-          reader = this.#reader(file, waiting);
-          if (!reader) continue;
-          for (const held of waiting) reader.feed(held);
-          waiting = [];
-        } else reader.feed(chunk);
-        while (reader.parse(page, max, false)) {
-          yield { records: page };
-          page = [];
-        }
-      }
-      if (signal?.aborted) return;
-      reader ??= this.#reader(file, waiting, true);
-      if (reader) {
-        for (const held of waiting) reader.feed(held);
-        while (reader.parse(page, max, true)) {
-          yield { records: page };
-          page = [];
-        }
-      }
-    }
-    if (page.length > 0) yield { records: page };
+    const pageSize = this.config.batch_size ?? batchSize;
+    const parser = (file: string) => new FormatSniffer((seen, atEnd) => this.#reader(file, seen, atEnd));
+    yield* parsePages(await this.#inputs(signal), { pageSize, parser, invalidUtf8, signal });
   }
 
   /** The reader for `file`, once its format is known (undefined while only blanks were seen). */
-  #reader(file: string, seen: Buffer[], atEnd = false): Reader | undefined {
+  #reader(file: string, seen: readonly Buffer[], atEnd: boolean): Reader | undefined {
     const ctx = { file, connector: CONNECTOR };
     let format = this.config.format;
     if (!format && /\.(jsonl|ndjson)(\.[a-z0-9]+)?$/i.test(file)) format = "jsonl";
@@ -128,8 +100,46 @@ export class JsonlSource implements Source {
   }
 }
 
+/**
+ * The reader of one input whose format is not known yet: until the reader can be picked (from
+ * the config, the file name, or the first non-blank byte), it keeps copies of the chunks, then
+ * feeds them to the reader it picked.
+ */
+class FormatSniffer {
+  readonly #pick: (seen: readonly Buffer[], atEnd: boolean) => Reader | undefined;
+  #reader: Reader | undefined;
+  #waiting: Buffer[] = [];
+
+  constructor(pick: (seen: readonly Buffer[], atEnd: boolean) => Reader | undefined) {
+    this.#pick = pick;
+    this.#decide(false);
+  }
+
+  feed(chunk: Uint8Array): void {
+    if (this.#reader) {
+      this.#reader.feed(chunk);
+      return;
+    }
+    this.#waiting.push(Buffer.from(chunk));
+    this.#decide(false);
+  }
+
+  parse(out: Value[], max: number, final: boolean): boolean {
+    if (!this.#reader && final) this.#decide(true);
+    return this.#reader?.parse(out, max, final) ?? false;
+  }
+
+  #decide(atEnd: boolean): void {
+    const reader = this.#pick(this.#waiting, atEnd);
+    if (!reader) return;
+    for (const held of this.#waiting) reader.feed(held);
+    this.#waiting = [];
+    this.#reader = reader;
+  }
+}
+
 /** The first byte that is not whitespace or a byte order mark, if any. */
-function firstNonBlank(chunks: Buffer[]): number | undefined {
+function firstNonBlank(chunks: readonly Buffer[]): number | undefined {
   let atStart = true;
   for (const chunk of chunks) {
     let i = 0;
