@@ -1,22 +1,23 @@
-// Leases of the Postgres state store against the local server: exclusivity, a SIGKILLed holder,
-// a session the server ends, two Pipeline runs and two `faucet run` processes on one key.
+// Leases of the Postgres state store against the local server: the shared lease battery
+// (lease-battery.ts, also run by state-redis), then what is Postgres's own: the advisory lock, a
+// session the server ends, and two `faucet run` processes on one key.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { hostname, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describeWithService } from "faucet-conformance";
-import { FaucetError, type Logger, Pipeline, type Source, type StreamPage, type Value } from "faucet-core";
+import { FaucetError, type Logger } from "faucet-core";
 import { PostgresStateStore } from "faucet-state-postgres";
 import pg from "pg";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { eventually, recordingLogger, rejection, sleep, testLeases } from "./lease-battery.js";
 
 const PG_URL = process.env.FAUCET_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const SCHEMA = "faucet_test_state_postgres_lease";
 const HOLDER = fileURLToPath(new URL("./fixtures/hold-lease.mjs", import.meta.url));
 const CLI = fileURLToPath(new URL("../../../packages/cli/dist/bin.js", import.meta.url));
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function sql(text: string, params: unknown[] = []): Promise<pg.QueryResult> {
   const client = new pg.Client({ connectionString: PG_URL });
@@ -26,35 +27,6 @@ async function sql(text: string, params: unknown[] = []): Promise<pg.QueryResult
   } finally {
     await client.end();
   }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<FaucetError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(FaucetError.is(error), String(error)).toBe(true);
-  return error as FaucetError;
-}
-
-/** Retries `take` until it succeeds or `ms` passed. */
-async function eventually<T>(take: () => Promise<T>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await take();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(100);
-    }
-  }
-}
-
-/** A logger that keeps what was logged. */
-function recordingLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const log = (level: string) => (message: string) => lines.push(`${level}: ${message}`);
-  return { lines, debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
 }
 
 await describeWithService({ name: "PostgreSQL", port: 5432 }, "state-postgres leases", () => {
@@ -75,52 +47,34 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "state-postgres le
     await sql(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
   });
 
-  test("a lease is exclusive between two stores and says who holds it; release hands it over", async () => {
-    const [a, b] = [store("excl"), store("excl")];
-    const lease = await a.acquireLease("orders", { ttlMs: 10_000 });
-    expect(lease.key).toBe("orders");
-    const { rows } = await sql(`SELECT holder, backend_pid FROM ${SCHEMA}.excl_lease WHERE key = 'orders'`);
-    expect(rows[0].holder).toMatchObject({ pid: process.pid, host: hostname() });
+  testLeases({
+    freedWithConnection: true,
+    space: (table) => ({
+      store: (logger) => store(table, logger),
+      holder: async (key) => {
+        const { rows } = await sql(`SELECT holder FROM ${SCHEMA}.${table}_lease WHERE key = $1`, [key]);
+        return rows[0]?.holder;
+      },
+      spawnHolder: (key) =>
+        spawn(process.execPath, [HOLDER, PG_URL, SCHEMA, table, key], { stdio: ["ignore", "pipe", "inherit"] }),
+    }),
+  });
+
+  test("a lease is a session-level advisory lock, held by the connection its holder row names", async () => {
+    const lease = await store("advisory").acquireLease("orders", { ttlMs: 10_000 });
+    const { rows } = await sql(`SELECT backend_pid FROM ${SCHEMA}.advisory_lease WHERE key = 'orders'`);
     const locks = await sql("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = $1", [
       rows[0].backend_pid,
     ]);
     expect(locks.rows[0].n).toBe(1);
-
-    const error = await rejection(b.acquireLease("orders", { ttlMs: 10_000 }));
-    expect(error.kind).toBe("state");
-    expect(error.retryable).toBe(false);
-    expect(error.message).toMatch(
-      new RegExp(`already running: state key "orders" is held by pid ${process.pid} on .+ since \\d{4}-\\d\\d-\\d\\dT`),
-    );
-    // The same store cannot take it twice either; another key, and the same key in another table, are free.
-    expect((await rejection(a.acquireLease("orders"))).message).toMatch(/already running/);
-    const other = await b.acquireLease("users");
-    const elsewhere = await store("excl_other").acquireLease("orders");
-
     await lease.release();
-    await lease.release(); // idempotent
-    expect((await sql(`SELECT count(*)::int AS n FROM ${SCHEMA}.excl_lease WHERE key = 'orders'`)).rows[0].n).toBe(0);
-    const taken = await b.acquireLease("orders", { ttlMs: 10_000 });
-    await Promise.all([taken.release(), other.release(), elsewhere.release()]);
-  });
-
-  test("a holder killed with SIGKILL frees the key as soon as its connection drops", async () => {
-    const child = spawn(process.execPath, [HOLDER, PG_URL, SCHEMA, "kill", "orders"], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    children.push(child);
-    const [line] = (await once(child.stdout as NodeJS.ReadableStream, "data")) as [Buffer];
-    expect(line.toString()).toBe("held\n");
-    const b = store("kill");
-    expect((await rejection(b.acquireLease("orders"))).message).toMatch(new RegExp(`held by pid ${child.pid} on `));
-
-    child.kill("SIGKILL");
-    await once(child, "exit");
-    const started = Date.now();
-    const lease = await eventually(() => b.acquireLease("orders"));
-    expect(Date.now() - started).toBeLessThan(10_000);
-    expect(lease.key).toBe("orders");
-    await lease.release();
+    expect(
+      (
+        await sql("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = $1", [
+          rows[0].backend_pid,
+        ])
+      ).rows[0].n,
+    ).toBe(0);
   });
 
   test("a session the server ends aborts the lease's signal; puts under it fail; the key is free again", async () => {
@@ -151,90 +105,6 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "state-postgres le
     expect((await rejection(a.put("users", 1))).message).toMatch(/was lost/);
     expect(await a.get("users")).toBeUndefined();
     await again.release();
-  });
-
-  test("close() releases held leases; close() while a lease is being taken keeps nothing", async () => {
-    const a = store("closing");
-    await a.acquireLease("k");
-    await a.close();
-    const b = store("closing");
-    await (await b.acquireLease("k")).release();
-
-    const c = store("closing");
-    await c.get("warm-up");
-    const taking = c.acquireLease("k");
-    const closing = c.close();
-    expect((await rejection(taking)).message).toMatch(/closed/);
-    await closing;
-    await (await b.acquireLease("k")).release();
-  });
-
-  test("Pipeline: a second run on the same key fails with 'already running' and writes nothing", async () => {
-    let unblock!: () => void;
-    const blocked = new Promise<void>((resolve) => {
-      unblock = resolve;
-    });
-    const source = (gate?: Promise<void>): Source => {
-      let after = 0;
-      return {
-        connectorName: () => "numbers",
-        capabilities: () => ({ incremental: true, deterministicReplay: true, discover: false }),
-        applyStartBookmark: (bookmark) => {
-          after = bookmark as number;
-        },
-        fetchWithContext: async () => [],
-        async *streamPages(): AsyncGenerator<StreamPage> {
-          for (let id = after + 1; id <= 4; id++) {
-            if (id === 3 && gate) await gate;
-            yield { records: [{ id }], bookmark: id };
-          }
-        },
-      };
-    };
-    const sink = () => {
-      const written: Value[] = [];
-      return {
-        written,
-        writeBatch: async (records: readonly Value[]) => {
-          written.push(...records);
-          return records.length;
-        },
-      };
-    };
-    const [first, second] = [store("pipeline"), store("pipeline")];
-    const firstSink = sink();
-    let committed!: () => void;
-    const twoPages = new Promise<void>((resolve) => {
-      committed = resolve;
-    });
-    const firstRun = new Pipeline(source(blocked), firstSink, {
-      stateStore: first,
-      stateKey: "numbers",
-      prefetch: 0,
-      onProgress: (p) => {
-        if (p.pages === 2) committed();
-      },
-    }).run();
-    await twoPages;
-    expect(await first.get("numbers")).toBe(2);
-
-    const secondSink = sink();
-    const error = await rejection(
-      new Pipeline(source(), secondSink, { stateStore: second, stateKey: "numbers" }).run(),
-    );
-    expect(error.kind).toBe("state");
-    expect(error.message).toMatch(new RegExp(`already running: state key "numbers" is held by pid ${process.pid} on `));
-    expect(secondSink.written).toEqual([]);
-    expect(await second.get("numbers")).toBe(2);
-
-    unblock();
-    expect(await firstRun).toMatchObject({ recordsWritten: 4, bookmark: 4 });
-    expect(firstSink.written).toEqual([1, 2, 3, 4].map((id) => ({ id })));
-    expect((await sql(`SELECT count(*)::int AS n FROM ${SCHEMA}.pipeline_lease`)).rows[0].n).toBe(0); // released
-
-    // Now the second store may run: it resumes after 4 and writes nothing new.
-    const third = await new Pipeline(source(), secondSink, { stateStore: second, stateKey: "numbers" }).run();
-    expect(third.recordsWritten).toBe(0);
   });
 
   test("two `faucet run` processes on one config: the second exits 'already running' and writes nothing", async (ctx) => {

@@ -1,36 +1,18 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
-import { hostname } from "node:os";
+// Leases of the Redis state store against the local server: the shared lease battery (from
+// state-postgres), then renewal, expiry and fencing, which are Redis's own.
+import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describeWithService } from "faucet-conformance";
-import { FaucetError, type Logger, Pipeline, type Source, type StreamPage, type Value } from "faucet-core";
+import type { Logger } from "faucet-core";
 import { RedisStateStore } from "faucet-state-redis";
 import { afterAll, expect, test } from "vitest";
+import { recordingLogger, rejection, sleep, testLeases } from "../../state-postgres/test/lease-battery.js";
 import { dropNamespace, REDIS_URL, rawClient, uniqueNamespace } from "./helpers.js";
 
 const HOLDER = fileURLToPath(new URL("./fixtures/hold-lease.mjs", import.meta.url));
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function rejection(promise: Promise<unknown>): Promise<FaucetError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(FaucetError.is(error)).toBe(true);
-  return error as FaucetError;
-}
-
-/** A logger that keeps what was logged. */
-function recordingLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const log = (level: string) => (message: string) => lines.push(`${level}: ${message}`);
-  return { lines, debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
-}
-
 await describeWithService({ name: "Redis", port: 6379 }, "state-redis leases", () => {
   const raw = rawClient();
   const namespaces: string[] = [];
-  const children: ChildProcess[] = [];
   const namespace = (label: string) => {
     const ns = uniqueNamespace(label);
     namespaces.push(ns);
@@ -40,36 +22,34 @@ await describeWithService({ name: "Redis", port: 6379 }, "state-redis leases", (
     new RedisStateStore({ url: REDIS_URL, namespace: ns }, logger ? { logger } : {});
 
   afterAll(async () => {
-    for (const child of children) child.kill("SIGKILL");
     for (const ns of namespaces) await dropNamespace(raw, ns);
     raw.disconnect();
   });
 
-  test("a lease is exclusive between two stores and says who holds it; release hands it over", async () => {
-    const ns = namespace("excl");
-    const [a, b] = [store(ns), store(ns)];
+  testLeases({
+    freedWithConnection: false,
+    space: (label) => {
+      const ns = namespace(label);
+      return {
+        store: (logger) => store(ns, logger),
+        holder: async (key) => {
+          const value = await raw.get(`${ns}|lease:${key}`);
+          return value === null ? undefined : JSON.parse(value);
+        },
+        spawnHolder: (key) =>
+          spawn(process.execPath, [HOLDER, REDIS_URL, ns, key, "3000"], { stdio: ["ignore", "pipe", "inherit"] }),
+      };
+    },
+  });
+
+  test("a lease is a key with the holder and a ttl", async () => {
+    const ns = namespace("key");
+    const a = store(ns);
     const lease = await a.acquireLease("orders", { ttlMs: 10_000 });
-    expect(lease.key).toBe("orders");
-    const value = JSON.parse((await raw.get(`${ns}|lease:orders`)) as string);
-    expect(value).toMatchObject({ pid: process.pid, host: hostname() });
     expect(await raw.pttl(`${ns}|lease:orders`)).toBeGreaterThan(5_000);
-
-    const error = await rejection(b.acquireLease("orders", { ttlMs: 10_000 }));
-    expect(error.kind).toBe("state");
-    expect(error.retryable).toBe(false);
-    expect(error.message).toMatch(
-      new RegExp(`already running: state key "orders" is held by pid ${process.pid} on .+ since \\d{4}-\\d\\d-\\d\\dT`),
-    );
-    // The same store cannot take it twice either, and another key is free.
-    expect((await rejection(a.acquireLease("orders"))).message).toMatch(/already running/);
-    const other = await b.acquireLease("users");
-
     await lease.release();
-    await lease.release(); // idempotent
     expect(await raw.exists(`${ns}|lease:orders`)).toBe(0);
-    const taken = await b.acquireLease("orders", { ttlMs: 10_000 });
-    await Promise.all([taken.release(), other.release()]);
-    await Promise.all([a.close(), b.close()]);
+    await a.close();
   });
 
   test("renewal keeps a lease alive well past its ttl; after release it is gone", async () => {
@@ -82,31 +62,6 @@ await describeWithService({ name: "Redis", port: 6379 }, "state-redis leases", (
     await lease.release();
     expect(await raw.pttl(`${ns}|lease:k`)).toBe(-2);
     await Promise.all([a.close(), b.close()]);
-  });
-
-  test("a holder killed with SIGKILL keeps the key until its ttl runs out, then it is free", async () => {
-    const ns = namespace("kill");
-    const child = spawn(process.execPath, [HOLDER, REDIS_URL, ns, "orders", "3000"], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    children.push(child);
-    const [line] = (await once(child.stdout as NodeJS.ReadableStream, "data")) as [Buffer];
-    expect(line.toString()).toBe("held\n");
-    const b = store(ns);
-    expect((await rejection(b.acquireLease("orders"))).message).toMatch(new RegExp(`held by pid ${child.pid} on `));
-
-    child.kill("SIGKILL");
-    await once(child, "exit");
-    // Nothing released it: the lease outlives its holder (it was renewed at most a third of a ttl ago).
-    expect((await rejection(b.acquireLease("orders"))).message).toMatch(new RegExp(`pid ${child.pid}`));
-    let lease: Awaited<ReturnType<RedisStateStore["acquireLease"]>> | undefined;
-    const deadline = Date.now() + 15_000;
-    while (!lease && Date.now() < deadline) {
-      lease = await b.acquireLease("orders").catch(() => undefined);
-      if (!lease) await sleep(200);
-    }
-    expect(lease?.key).toBe("orders");
-    await b.close();
   });
 
   test("a stale holder can neither write, renew nor release a lease another run took over", async () => {
@@ -145,17 +100,6 @@ await describeWithService({ name: "Redis", port: 6379 }, "state-redis leases", (
     await Promise.all([a.close(), b.close()]);
   });
 
-  test("close() while a lease is being taken leaves no renewal running", async () => {
-    const ns = namespace("race");
-    const a = store(ns);
-    await a.get("warm-up");
-    const taking = a.acquireLease("k", { ttlMs: 60_000 });
-    const closing = a.close();
-    const error = await rejection(taking);
-    expect(error.message).toMatch(/closed/);
-    await closing;
-  });
-
   test("a renewal that finds the lease gone marks it lost, and puts under it fail", async () => {
     const ns = namespace("lost");
     const a = store(ns);
@@ -166,80 +110,5 @@ await describeWithService({ name: "Redis", port: 6379 }, "state-redis leases", (
     expect((await rejection(a.put("k", 1))).message).toMatch(/was lost/);
     expect(await raw.exists(`${ns}:k`)).toBe(0);
     await a.close();
-  });
-
-  test("Pipeline: a second run on the same key fails with 'already running' and writes nothing", async () => {
-    const ns = namespace("pipeline");
-    let unblock!: () => void;
-    const blocked = new Promise<void>((resolve) => {
-      unblock = resolve;
-    });
-    const source = (gate?: Promise<void>): Source => {
-      let after = 0;
-      return {
-        connectorName: () => "numbers",
-        capabilities: () => ({ incremental: true, deterministicReplay: true, discover: false }),
-        applyStartBookmark: (bookmark) => {
-          after = bookmark as number;
-        },
-        fetchWithContext: async () => [],
-        async *streamPages(): AsyncGenerator<StreamPage> {
-          for (let id = after + 1; id <= 4; id++) {
-            if (id === 3 && gate) await gate;
-            yield { records: [{ id }], bookmark: id };
-          }
-        },
-      };
-    };
-    const sink = () => {
-      const written: Value[] = [];
-      return {
-        written,
-        writeBatch: async (records: readonly Value[]) => {
-          written.push(...records);
-          return records.length;
-        },
-      };
-    };
-    const [first, second] = [store(ns), store(ns)];
-    const firstSink = sink();
-    let pages = 0;
-    let committed!: () => void;
-    const twoPages = new Promise<void>((resolve) => {
-      committed = resolve;
-    });
-    const firstRun = new Pipeline(source(blocked), firstSink, {
-      stateStore: first,
-      stateKey: "numbers",
-      prefetch: 0,
-      onProgress: (p) => {
-        pages = p.pages;
-        if (p.pages === 2) committed();
-      },
-    }).run();
-    await twoPages;
-    expect(await first.get("numbers")).toBe(2);
-
-    const secondSink = sink();
-    const error = await rejection(
-      new Pipeline(source(), secondSink, { stateStore: second, stateKey: "numbers" }).run(),
-    );
-    expect(error.kind).toBe("state");
-    expect(error.message).toMatch(/already running: state key "numbers" is held by pid \d+/);
-    expect(secondSink.written).toEqual([]);
-    expect(await second.get("numbers")).toBe(2);
-
-    unblock();
-    const result = await firstRun;
-    expect(result).toMatchObject({ recordsWritten: 4, bookmark: 4 });
-    expect(pages).toBe(4);
-    expect(firstSink.written).toEqual([1, 2, 3, 4].map((id) => ({ id })));
-    expect(await raw.get(`${ns}:numbers`)).toBe("4");
-    expect(await raw.exists(`${ns}|lease:numbers`)).toBe(0); // released when the run ended
-
-    // Now the second store may run: it resumes after 4 and writes nothing new.
-    const third = await new Pipeline(source(), secondSink, { stateStore: second, stateKey: "numbers" }).run();
-    expect(third.recordsWritten).toBe(0);
-    await Promise.all([first.close(), second.close()]);
   });
 });
