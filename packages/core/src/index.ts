@@ -91,6 +91,7 @@ export { CircuitBreaker, pipelineMayRetry, RETRY_CATEGORIES, retryCategory } fro
 export type { RetryEvent, RetryOptions, RetryPolicy } from "./retry.js";
 export { backoffDelay, DEFAULT_RETRY, sleep, withRetry } from "./retry.js";
 export type { SchemaDriftPolicy } from "./schema-drift.js";
+export { NOT_SIMPLE, SimpleJsonReader } from "./simple-json.js";
 export type {
   ColumnSchema,
   LogicalType,
