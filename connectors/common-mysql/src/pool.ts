@@ -1,4 +1,4 @@
-import { formatOffset, LazyResource, readTlsFiles } from "faucet-common-sql";
+import { formatOffset, type LazyResource, lazyPool, readTlsFiles } from "faucet-common-sql";
 import { type ErrorKind, FaucetError, type Logger, registerSecret, silentLogger } from "faucet-core";
 import type { FieldPacket, Pool, PoolConnection, QueryResult, RowDataPacket, SslOptions } from "mysql2/promise";
 import { type ConnectionConfig, type ResolvedConnection, resolveConnection } from "./config.js";
@@ -43,14 +43,7 @@ export class MysqlPool {
     this.#maxConnections = options.maxConnections ?? 5;
     this.#logger = options.logger ?? silentLogger;
     this.#session = [`SET time_zone = '${formatOffset(this.target.offsetMinutes)}'`, ...(options.session ?? [])];
-    this.#pool = new LazyResource({
-      open: () => this.#open(),
-      end: (pool) => pool.end(),
-      connector: this.connector,
-      closedMessage: "the connection pool is closed",
-      onEndError: (error) =>
-        this.#logger.warn("closing the MySQL pool failed", { connector: this.connector, error: String(error) }),
-    });
+    this.#pool = lazyPool(() => this.#open(), { connector: this.connector, logger: this.#logger, server: "MySQL" });
   }
 
   /** Checks out a connection with the session set up; the caller must `release()` it. */

@@ -1,5 +1,5 @@
 import type { ConnectionOptions } from "node:tls";
-import { LazyResource, readTlsFiles } from "faucet-common-sql";
+import { type LazyResource, lazyPool, readTlsFiles } from "faucet-common-sql";
 import { type ErrorKind, type Logger, registerSecret, silentLogger } from "faucet-core";
 import type { Pool, PoolClient, QueryResult, QueryResultRow } from "pg";
 import { type ConnectionConfig, type ResolvedConnection, resolveConnection } from "./config.js";
@@ -47,14 +47,7 @@ export class PostgresPool {
     registerSecret(this.target.password);
     this.#maxConnections = options.maxConnections ?? 5;
     this.#logger = options.logger ?? silentLogger;
-    this.#pool = new LazyResource({
-      open: () => this.#open(),
-      end: (pool) => pool.end(),
-      connector: this.connector,
-      closedMessage: "the connection pool is closed",
-      onEndError: (error) =>
-        this.#logger.warn("closing the Postgres pool failed", { connector: this.connector, error: String(error) }),
-    });
+    this.#pool = lazyPool(() => this.#open(), { connector: this.connector, logger: this.#logger, server: "Postgres" });
   }
 
   /** Checks out a connection; the caller must `release()` it. */

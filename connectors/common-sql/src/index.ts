@@ -53,8 +53,8 @@ export { hasLongNumberRun, isLossy, LossyNumberError, parseJsonbExact, parseJson
 export { qualifyIdentifier, quoteIdentifier, splitQualifiedIdentifier } from "./identifiers.js";
 export type { IncrementalQueryOptions, ReadPlan } from "./incremental.js";
 export { incrementalQuery, PageAssembler, stateKeyFor, trimQuery } from "./incremental.js";
-export type { LazyResourceOptions } from "./lazy-resource.js";
-export { LazyResource } from "./lazy-resource.js";
+export type { LazyPoolOptions, LazyResourceOptions } from "./lazy-resource.js";
+export { LazyResource, lazyPool } from "./lazy-resource.js";
 export type { DatabaseLocation, DatabaseLocationOptions } from "./location.js";
 export { databaseLocation } from "./location.js";
 export type { ReadCursorConfig, ReadCursorOptions } from "./read-cursor.js";

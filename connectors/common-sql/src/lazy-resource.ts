@@ -1,4 +1,4 @@
-import { FaucetError } from "faucet-core";
+import { FaucetError, type Logger } from "faucet-core";
 
 /** What a {@link LazyResource} opens, ends and says. */
 export interface LazyResourceOptions<T> {
@@ -60,4 +60,35 @@ export class LazyResource<T> {
       this.#options.onEndError?.(error);
     }
   }
+}
+
+/** What {@link lazyPool} says, and to whom. */
+export interface LazyPoolOptions {
+  /** Names the connector in errors and warnings. */
+  connector: string;
+  logger: Logger;
+  /** The server's name in the warning when closing fails, e.g. `MySQL`. */
+  server: string;
+}
+
+/**
+ * A {@link LazyResource} for a driver's connection pool: opened on first use, refused once closed
+ * ("the connection pool is closed"), ended on close with a warning (never an error) when ending
+ * fails.
+ *
+ * @example
+ * const pool = lazyPool(async () => new pg.Pool(options), { connector: "sink-postgres", logger, server: "Postgres" });
+ */
+export function lazyPool<P extends { end(): Promise<void> }>(
+  open: () => Promise<P>,
+  options: LazyPoolOptions,
+): LazyResource<P> {
+  const { connector, logger, server } = options;
+  return new LazyResource({
+    open,
+    end: (pool) => pool.end(),
+    connector,
+    closedMessage: "the connection pool is closed",
+    onEndError: (error) => logger.warn(`closing the ${server} pool failed`, { connector, error: String(error) }),
+  });
 }
