@@ -47,6 +47,8 @@ export {
   writeSpecFields,
   writeSpecRefinement,
 } from "./config.js";
+export type { ConnectFailure } from "./connect-error.js";
+export { serverConnectError } from "./connect-error.js";
 export type { CatalogColumn } from "./datasets.js";
 export { collectDatasets } from "./datasets.js";
 export { hasLongNumberRun, isLossy, LossyNumberError, parseJsonbExact, parseJsonExact } from "./exact-json.js";
@@ -62,7 +64,6 @@ export { collectRecords, ReadCursor } from "./read-cursor.js";
 export { bigNumberWarning, CellError, decodeFailure, missingKeyError } from "./read-errors.js";
 export type {
   CertificatePaths,
-  ConnectFailure,
   ResolvedServer,
   ServerConnectionConfig,
   ServerConnectionTexts,
@@ -78,7 +79,6 @@ export {
   readTlsFiles,
   resolveServer,
   SSL_MODES,
-  serverConnectError,
   serverConnectionFields,
   withBaseDir,
 } from "./server-connection.js";
