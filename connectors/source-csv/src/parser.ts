@@ -174,7 +174,7 @@ export class CsvParser {
       const line = this.#recordLine;
       if (n === NEED_MORE) {
         const rest = this.#buf.length - this.#pos;
-        if (rest > MAX_RECORD_BYTES) throw this.#tooLarge(line);
+        if (rest > MAX_RECORD_BYTES) throw recordTooLarge(this.#o.file, line, this.#o.connector);
         // Rescan an incomplete record only once the data after it has doubled: linear overall.
         this.#scanAt = this.#buf.length + rest;
         return false;
@@ -254,12 +254,7 @@ export class CsvParser {
           const c = buf[i] as number;
           if (c !== delimiter && c !== LF && c !== CR) {
             // Text after a closing quote (`"ab"c`) is kept, as the Rust csv crate does.
-            let j = i;
-            while (j < end) {
-              const d = buf[j] as number;
-              if (d <= high && (d === delimiter || d === LF || d === CR)) break;
-              j++;
-            }
+            const j = unquotedEnd(buf, i, end, delimiter, high);
             if (j === end && !final) return NEED_MORE;
             text += this.#text(i, j);
             i = j;
@@ -267,12 +262,7 @@ export class CsvParser {
         }
         value = this.#infer ? this.#typed(text) : text;
       } else {
-        i = p;
-        while (i < end) {
-          const c = buf[i] as number;
-          if (c <= high && (c === delimiter || c === LF || c === CR)) break;
-          i++;
-        }
+        i = unquotedEnd(buf, p, end, delimiter, high);
         if (i === end && !final) return NEED_MORE;
         value = this.#infer ? this.#typedBytes(p, i) : this.#text(p, i);
       }
@@ -409,17 +399,33 @@ export class CsvParser {
       },
     );
   }
+}
 
-  #tooLarge(line: number): FaucetError {
-    return new FaucetError(
-      "source",
-      `${this.#o.file} line ${line}: a record is larger than ${MAX_RECORD_BYTES / 1024 / 1024} MiB`,
-      {
-        connector: this.#o.connector,
-        hint: "this is most likely a quote that is never closed; check the line, or the `quote` and `delimiter` settings",
-      },
-    );
+/**
+ * Where the unquoted text starting at `from` ends: at the first delimiter, CR or LF, else at
+ * `end`. `high` is the larger of the delimiter and CR, so most bytes pass with one compare. The
+ * parser and the splitter both cut fields with it, so they cannot disagree.
+ */
+export function unquotedEnd(buf: Uint8Array, from: number, end: number, delimiter: number, high: number): number {
+  let i = from;
+  while (i < end) {
+    const c = buf[i] as number;
+    if (c <= high && (c === delimiter || c === LF || c === CR)) break;
+    i++;
   }
+  return i;
+}
+
+/** The error for a record over {@link MAX_RECORD_BYTES}, from the parser or the splitter. */
+export function recordTooLarge(file: string, line: number, connector: string): FaucetError {
+  return new FaucetError(
+    "source",
+    `${file} line ${line}: a record is larger than ${MAX_RECORD_BYTES / 1024 / 1024} MiB`,
+    {
+      connector,
+      hint: "this is most likely a quote that is never closed; check the line, or the `quote` and `delimiter` settings",
+    },
+  );
 }
 
 /** Sets a key as an own data property, even `__proto__`. */

@@ -1,6 +1,6 @@
 import { Utf8Checker } from "faucet-common-file";
-import { FaucetError, type ParallelChunk, type Value, type WorkerModuleSpec } from "faucet-core";
-import { CsvParser, type CsvParserOptions, MAX_RECORD_BYTES } from "./parser.js";
+import type { FaucetError, ParallelChunk, Value, WorkerModuleSpec } from "faucet-core";
+import { CsvParser, type CsvParserOptions, MAX_RECORD_BYTES, recordTooLarge, unquotedEnd } from "./parser.js";
 import { SimdScanner } from "./simd-scan.js";
 
 /** One file's piece of a chunk: where its bytes are in the chunk, and how to parse them. */
@@ -191,7 +191,7 @@ class RecordScanner {
   /** After a record that needs more bytes: a failure when it is too large, else wait for more. */
   #incomplete(): FaucetError | undefined {
     const rest = this.#len - this.#recordStart;
-    if (rest > MAX_RECORD_BYTES) return this.#tooLarge(this.#recordLine);
+    if (rest > MAX_RECORD_BYTES) return recordTooLarge(this.file, this.#recordLine, this.#o.connector);
     // Rescan an incomplete record only once the data after it has doubled: linear overall.
     this.#scanAt = this.#len + rest;
     return undefined;
@@ -337,23 +337,13 @@ class RecordScanner {
         if (i < end) {
           const c = buf[i] as number;
           if (c !== delimiter && c !== LF && c !== CR) {
-            let j = i;
-            while (j < end) {
-              const d = buf[j] as number;
-              if (d <= high && (d === delimiter || d === LF || d === CR)) break;
-              j++;
-            }
+            const j = unquotedEnd(buf, i, end, delimiter, high);
             if (j === end && !final) return NEED_MORE;
             i = j;
           }
         }
       } else {
-        i = p;
-        while (i < end) {
-          const c = buf[i] as number;
-          if (c <= high && (c === delimiter || c === LF || c === CR)) break;
-          i++;
-        }
+        i = unquotedEnd(buf, p, end, delimiter, high);
         if (i === end && !final) return NEED_MORE;
       }
       if (i >= end) {
@@ -376,17 +366,6 @@ class RecordScanner {
     }
     this.#line += lines;
     return p;
-  }
-
-  #tooLarge(line: number): FaucetError {
-    return new FaucetError(
-      "source",
-      `${this.file} line ${line}: a record is larger than ${MAX_RECORD_BYTES / 1024 / 1024} MiB`,
-      {
-        connector: this.#o.connector,
-        hint: "this is most likely a quote that is never closed; check the line, or the `quote` and `delimiter` settings",
-      },
-    );
   }
 }
 
