@@ -61,7 +61,7 @@ export type { DatabaseLocation, DatabaseLocationOptions } from "./location.js";
 export { databaseLocation } from "./location.js";
 export type { ReadCursorConfig, ReadCursorOptions } from "./read-cursor.js";
 export { collectRecords, ReadCursor } from "./read-cursor.js";
-export { bigNumberWarning, CellError, decodeFailure, missingKeyError } from "./read-errors.js";
+export { bigNumberWarning, CellError, decodeFailure, jsonBigNumbersField, missingKeyError } from "./read-errors.js";
 export type {
   CertificatePaths,
   ResolvedServer,

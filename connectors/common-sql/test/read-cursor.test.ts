@@ -4,6 +4,7 @@ import {
   collectDatasets,
   collectRecords,
   decodeFailure,
+  jsonBigNumbersField,
   LossyNumberError,
   ReadCursor,
   type ReadCursorConfig,
@@ -134,6 +135,13 @@ describe("source helpers", () => {
     );
     expect(new CellError("n", "plain").message).toBe('column "n": plain');
     expect(decodeFailure(new Error("other"), "source-x")).toBeUndefined();
+  });
+
+  test("json_big_numbers: fail by default or string, described for the dialect's JSON columns", () => {
+    expect(jsonBigNumbersField().parse(undefined)).toBe("fail");
+    expect(jsonBigNumbersField().parse("string")).toBe("string");
+    expect(() => jsonBigNumbersField().parse("round")).toThrow();
+    expect(jsonBigNumbersField("a json/jsonb column").description).toMatch(/^A number in a json\/jsonb column that/);
   });
 
   test("big numbers warn each time, or once", () => {

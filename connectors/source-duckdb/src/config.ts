@@ -1,4 +1,4 @@
-import { incrementalFields, queryFields, refineIncremental, refineQuery } from "faucet-common-sql";
+import { incrementalFields, jsonBigNumbersField, queryFields, refineIncremental, refineQuery } from "faucet-common-sql";
 import { z } from "faucet-core";
 
 /**
@@ -20,12 +20,7 @@ export const DuckdbSourceConfig = z
       .default(false)
       .describe("Open the database read-only, so another process may hold it open too; default false"),
     ...incrementalFields(),
-    json_big_numbers: z
-      .enum(["fail", "string"])
-      .default("fail")
-      .describe(
-        "A number in a JSON column that a double cannot hold exactly: fail the read (default) or read it as a string of its exact digits",
-      ),
+    json_big_numbers: jsonBigNumbersField(),
   })
   .superRefine(refineQuery)
   .superRefine(refineIncremental);

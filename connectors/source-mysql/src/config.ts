@@ -1,5 +1,12 @@
 import { connectionFields, requireConnection } from "faucet-common-mysql";
-import { incrementalFields, maxConnectionsField, queryFields, refineIncremental, refineQuery } from "faucet-common-sql";
+import {
+  incrementalFields,
+  jsonBigNumbersField,
+  maxConnectionsField,
+  queryFields,
+  refineIncremental,
+  refineQuery,
+} from "faucet-common-sql";
 import { z } from "faucet-core";
 
 /**
@@ -18,12 +25,7 @@ export const MysqlSourceConfig = z
       .boolean()
       .default(false)
       .describe("Read TINYINT(1) (and BOOLEAN) as true/false; default false reads it as the number it holds"),
-    json_big_numbers: z
-      .enum(["fail", "string"])
-      .default("fail")
-      .describe(
-        "A number in a JSON column that a double cannot hold exactly: fail the read (default) or read it as a string of its exact digits",
-      ),
+    json_big_numbers: jsonBigNumbersField(),
     read_timeout_secs: z
       .number()
       .int()

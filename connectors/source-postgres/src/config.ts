@@ -1,5 +1,12 @@
 import { connectionFields, requireConnection } from "faucet-common-postgres";
-import { incrementalFields, maxConnectionsField, queryFields, refineIncremental, refineQuery } from "faucet-common-sql";
+import {
+  incrementalFields,
+  jsonBigNumbersField,
+  maxConnectionsField,
+  queryFields,
+  refineIncremental,
+  refineQuery,
+} from "faucet-common-sql";
 import { z } from "faucet-core";
 
 /**
@@ -13,12 +20,7 @@ export const PostgresSourceConfig = z
     ...queryFields("$1, $2, …"),
     max_connections: maxConnectionsField(10, "source"),
     ...incrementalFields(),
-    json_big_numbers: z
-      .enum(["fail", "string"])
-      .default("fail")
-      .describe(
-        "A number in a json/jsonb column that a double cannot hold exactly: fail the read (default) or read it as a string of its exact digits",
-      ),
+    json_big_numbers: jsonBigNumbersField("a json/jsonb column"),
   })
   .superRefine(requireConnection)
   .superRefine(refineQuery)
