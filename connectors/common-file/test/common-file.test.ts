@@ -1,7 +1,6 @@
 // faucet-common-file: globs, compression, UTF-8 checking, writers.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import {
@@ -16,10 +15,10 @@ import {
   Utf8Checker,
 } from "faucet-common-file";
 import { FaucetError } from "faucet-core";
-import { afterAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
+import { scratchDir } from "./helpers.js";
 
-const dir = mkdtempSync(join(tmpdir(), "faucet-common-file-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { dir } = scratchDir("faucet-common-file-");
 
 async function readAll(path: string, compression: "none" | "gzip" | "zstd", chunkSize?: number): Promise<string> {
   const parts: Buffer[] = [];

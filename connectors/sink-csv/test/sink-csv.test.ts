@@ -1,6 +1,5 @@
 // faucet-sink-csv: the conformance battery first, then quoting, columns, run semantics and bad input.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { testSink } from "faucet-conformance";
@@ -16,10 +15,10 @@ import {
 } from "faucet-core";
 import { CsvSink, type CsvSinkInput, splitCsvLine } from "faucet-sink-csv";
 import { CsvSource } from "faucet-source-csv";
-import { afterAll, describe, expect, test, vi } from "vitest";
+import { describe, expect, test, vi } from "vitest";
+import { scratchDir } from "../../common-file/test/helpers.js";
 
-const dir = mkdtempSync(join(tmpdir(), "faucet-sink-csv-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { dir } = scratchDir("faucet-sink-csv-");
 
 const conformance = join(dir, "conformance.csv");
 const rows = async (path: string) =>

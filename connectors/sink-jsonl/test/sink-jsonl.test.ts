@@ -1,6 +1,5 @@
 // faucet-sink-jsonl: the conformance battery first, then run semantics, compression and bad input.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { testSink } from "faucet-conformance";
@@ -15,10 +14,10 @@ import {
   type Value,
 } from "faucet-core";
 import { definition, JsonlSink, type JsonlSinkInput, PageEncoder, serializePage } from "faucet-sink-jsonl";
-import { afterAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
+import { scratchDir } from "../../common-file/test/helpers.js";
 
-const dir = mkdtempSync(join(tmpdir(), "faucet-sink-jsonl-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { dir } = scratchDir("faucet-sink-jsonl-");
 
 const lines = (path: string): Value[] =>
   existsSync(path)

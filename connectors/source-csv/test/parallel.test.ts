@@ -1,26 +1,18 @@
 // faucet-source-csv parallel pages: every input through csv → jsonl single-threaded and on
 // workers, chunks as small as a few bytes, and the outputs, counts and errors must be identical.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { type Logger, MemoryStateStore, Pipeline, type PipelineResult, silentLogger } from "faucet-core";
 import { JsonlSink } from "faucet-sink-jsonl";
 import { CsvSource, type CsvSourceInput } from "faucet-source-csv";
-import { afterAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
+import { scratchDir } from "../../common-file/test/helpers.js";
 // Internal: the SIMD record counter of the splitter.
 import { SimdScanner } from "../dist/simd-scan.js";
 
-const dir = mkdtempSync(join(tmpdir(), "faucet-csv-parallel-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { dir, file } = scratchDir("faucet-csv-parallel-");
 let counter = 0;
-
-function file(name: string, content: string | Buffer): string {
-  const path = join(dir, name);
-  mkdirSync(join(path, ".."), { recursive: true });
-  writeFileSync(path, content);
-  return path;
-}
 
 interface Outcome {
   output: string;

@@ -1,35 +1,14 @@
 // faucet-source-csv: the conformance battery first, then the CSV corpus, options and bad input.
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { testSource } from "faucet-conformance";
-import {
-  FaucetError,
-  fetchAll,
-  MemoryStateStore,
-  Pipeline,
-  parseConfig,
-  type Sink,
-  silentLogger,
-  type Value,
-} from "faucet-core";
+import { fetchAll, MemoryStateStore, Pipeline, parseConfig, type Sink, silentLogger, type Value } from "faucet-core";
 import { CsvSource, type CsvSourceInput, definition } from "faucet-source-csv";
-import { afterAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
+import { chunked, failure, scratchDir } from "../../common-file/test/helpers.js";
 
-const dir = mkdtempSync(join(tmpdir(), "faucet-source-csv-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function file(name: string, content: string | Buffer): string {
-  const path = join(dir, name);
-  writeFileSync(path, content);
-  return path;
-}
-
-/** Feeds `text` to the parser in chunks of `size` bytes: every chunk boundary is exercised. */
-async function* chunked(bytes: Buffer, size: number): AsyncGenerator<Uint8Array> {
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-}
+const { dir, file } = scratchDir("faucet-source-csv-");
 
 async function readWith(
   content: string | Buffer,
@@ -39,15 +18,6 @@ async function readWith(
   const bytes = typeof content === "string" ? Buffer.from(content) : content;
   const input = chunkSize > 0 ? chunked(bytes, chunkSize) : chunked(bytes, bytes.length || 1);
   return await fetchAll(new CsvSource({ path: "corpus.csv", ...config }, { input }));
-}
-
-async function failure(promise: Promise<unknown>): Promise<FaucetError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(FaucetError);
-  return error as FaucetError;
 }
 
 const seeded = join(dir, "conformance.csv");

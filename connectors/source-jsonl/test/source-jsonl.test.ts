@@ -1,38 +1,20 @@
 // faucet-source-jsonl: the conformance battery first, then both formats, big integers and bad input.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { testSource } from "faucet-conformance";
-import { FaucetError, fetchAll, MemoryStateStore, Pipeline, type Sink, silentLogger, type Value } from "faucet-core";
+import { fetchAll, MemoryStateStore, Pipeline, type Sink, silentLogger, type Value } from "faucet-core";
 import { JsonlSource, type JsonlSourceInput, quoteBigIntegers } from "faucet-source-jsonl";
-import { afterAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
+import { chunked, failure, scratchDir } from "../../common-file/test/helpers.js";
 
-const dir = mkdtempSync(join(tmpdir(), "faucet-source-jsonl-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function file(name: string, content: string | Buffer): string {
-  const path = join(dir, name);
-  writeFileSync(path, content);
-  return path;
-}
-async function* chunked(bytes: Buffer, size: number): AsyncGenerator<Uint8Array> {
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-}
+const { dir, file } = scratchDir("faucet-source-jsonl-");
 const read = (content: string | Buffer, config: Partial<JsonlSourceInput> = {}, size = 0) => {
   const bytes = Buffer.from(content);
   return fetchAll(
     new JsonlSource({ path: "input.json", ...config }, { input: chunked(bytes, size || bytes.length || 1) }),
   );
 };
-async function failure(promise: Promise<unknown>): Promise<FaucetError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(FaucetError);
-  return error as FaucetError;
-}
 
 const seeded = join(dir, "conformance.jsonl");
 testSource({

@@ -1,15 +1,14 @@
 // faucet-source-sqlite: the conformance battery first, then types, params, streaming and bad input.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { testSource } from "faucet-conformance";
-import { FaucetError, fetchAll, parseConfig, silentLogger } from "faucet-core";
+import { fetchAll, parseConfig, silentLogger } from "faucet-core";
 import { definition, SqliteSource, type SqliteSourceInput } from "faucet-source-sqlite";
 import Database from "libsql";
-import { afterAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
+import { failure, scratchDir } from "../../common-file/test/helpers.js";
 
-const dir = mkdtempSync(join(tmpdir(), "faucet-source-sqlite-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { dir } = scratchDir("faucet-source-sqlite-");
 
 function exec(path: string, ...statements: string[]): void {
   const db = new Database(path);
@@ -18,15 +17,6 @@ function exec(path: string, ...statements: string[]): void {
   } finally {
     db.close();
   }
-}
-
-async function failure(promise: Promise<unknown>): Promise<FaucetError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(FaucetError);
-  return error as FaucetError;
 }
 
 const seeded = join(dir, "conformance.db");
