@@ -12,22 +12,12 @@ import { FaucetError, type Logger } from "faucet-core";
 import { PostgresStateStore } from "faucet-state-postgres";
 import pg from "pg";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { PG_URL, sql } from "./helpers.js";
 import { eventually, recordingLogger, rejection, sleep, testLeases } from "./lease-battery.js";
 
-const PG_URL = process.env.FAUCET_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const SCHEMA = "faucet_test_state_postgres_lease";
 const HOLDER = fileURLToPath(new URL("./fixtures/hold-lease.mjs", import.meta.url));
 const CLI = fileURLToPath(new URL("../../../packages/cli/dist/bin.js", import.meta.url));
-
-async function sql(text: string, params: unknown[] = []): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  try {
-    return await client.query(text, params);
-  } finally {
-    await client.end();
-  }
-}
 
 await describeWithService({ name: "PostgreSQL", port: 5432 }, "state-postgres leases", () => {
   const children: ChildProcess[] = [];

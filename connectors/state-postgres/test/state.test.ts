@@ -1,21 +1,10 @@
 import { describeWithService } from "faucet-conformance";
 import { FaucetError, Pipeline, type Source, type Value } from "faucet-core";
 import { definition, PostgresStateStore } from "faucet-state-postgres";
-import pg from "pg";
 import { afterAll, expect, test } from "vitest";
+import { PG_URL, sql } from "./helpers.js";
 
-const URL = process.env.FAUCET_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const SCHEMA = "faucet_test_state_postgres";
-
-async function sql(text: string, params: unknown[] = []) {
-  const client = new pg.Client({ connectionString: URL });
-  await client.connect();
-  try {
-    return await client.query(text, params);
-  } finally {
-    await client.end();
-  }
-}
 
 await describeWithService({ name: "PostgreSQL", port: 5432 }, "state-postgres", () => {
   afterAll(async () => {
@@ -23,7 +12,7 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "state-postgres", 
   });
 
   test("get, put (upsert), delete and list; values come back exactly", async () => {
-    const store = new PostgresStateStore({ connection_url: URL, schema: SCHEMA, table: "state_a" });
+    const store = new PostgresStateStore({ connection_url: PG_URL, schema: SCHEMA, table: "state_a" });
     expect(store.durable).toBe(true);
     expect(await store.get("orders")).toBeUndefined();
     const bookmark: Value = { updated_at: "2024-05-01T00:00:00.123456Z", id: "12345678901234567890", n: 1.5 };
@@ -41,8 +30,8 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "state-postgres", 
   });
 
   test("two stores (two machines) share one table", async () => {
-    const a = new PostgresStateStore({ connection_url: URL, schema: SCHEMA, table: "shared" });
-    const b = new PostgresStateStore({ connection_url: URL, schema: SCHEMA, table: "shared" });
+    const a = new PostgresStateStore({ connection_url: PG_URL, schema: SCHEMA, table: "shared" });
+    const b = new PostgresStateStore({ connection_url: PG_URL, schema: SCHEMA, table: "shared" });
     await Promise.all([a.put("k", 1), b.put("j", 2)]);
     await a.put("k", "from a");
     expect(await b.get("k")).toBe("from a");
@@ -74,7 +63,7 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "state-postgres", 
         return records.length;
       },
     };
-    const state = () => new PostgresStateStore({ connection_url: URL, schema: SCHEMA, table: "resume" });
+    const state = () => new PostgresStateStore({ connection_url: PG_URL, schema: SCHEMA, table: "resume" });
     const first = state();
     await new Pipeline(source(), sink, { stateStore: first, stateKey: "numbers", limit: 2 }).run();
     await first.close();

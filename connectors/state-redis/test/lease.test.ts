@@ -5,26 +5,15 @@ import { fileURLToPath } from "node:url";
 import { describeWithService } from "faucet-conformance";
 import type { Logger } from "faucet-core";
 import { RedisStateStore } from "faucet-state-redis";
-import { afterAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { recordingLogger, rejection, sleep, testLeases } from "../../state-postgres/test/lease-battery.js";
-import { dropNamespace, REDIS_URL, rawClient, uniqueNamespace } from "./helpers.js";
+import { REDIS_URL, redisScratch } from "./helpers.js";
 
 const HOLDER = fileURLToPath(new URL("./fixtures/hold-lease.mjs", import.meta.url));
 await describeWithService({ name: "Redis", port: 6379 }, "state-redis leases", () => {
-  const raw = rawClient();
-  const namespaces: string[] = [];
-  const namespace = (label: string) => {
-    const ns = uniqueNamespace(label);
-    namespaces.push(ns);
-    return ns;
-  };
+  const { raw, namespace } = redisScratch();
   const store = (ns: string, logger?: Logger) =>
     new RedisStateStore({ url: REDIS_URL, namespace: ns }, logger ? { logger } : {});
-
-  afterAll(async () => {
-    for (const ns of namespaces) await dropNamespace(raw, ns);
-    raw.disconnect();
-  });
 
   testLeases({
     freedWithConnection: false,

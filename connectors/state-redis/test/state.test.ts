@@ -3,8 +3,8 @@ import { createServer as createTcpServer, type Server, type Socket } from "node:
 import { assertResourcesReleased, describeWithService } from "faucet-conformance";
 import { FaucetError, type Value } from "faucet-core";
 import { definition, RedisStateStore } from "faucet-state-redis";
-import { afterAll, expect, test } from "vitest";
-import { dropNamespace, REDIS_URL, rawClient, uniqueNamespace } from "./helpers.js";
+import { expect, test } from "vitest";
+import { REDIS_URL, redisScratch } from "./helpers.js";
 
 const PASSWORD = "hunter2-redis-secret";
 
@@ -59,18 +59,7 @@ test("config: defaults, strict keys, namespace and REDIS_URL checks that never e
 });
 
 await describeWithService({ name: "Redis", port: 6379 }, "state-redis", () => {
-  const raw = rawClient();
-  const namespaces: string[] = [];
-  const namespace = (label: string) => {
-    const ns = uniqueNamespace(label);
-    namespaces.push(ns);
-    return ns;
-  };
-
-  afterAll(async () => {
-    for (const ns of namespaces) await dropNamespace(raw, ns);
-    raw.disconnect();
-  });
+  const { raw, namespace, dropLater } = redisScratch();
 
   test("get, put (overwrite), delete and list; each key is one JSON string at namespace:key", async () => {
     const ns = namespace("crud");
@@ -127,7 +116,7 @@ await describeWithService({ name: "Redis", port: 6379 }, "state-redis", () => {
   test("namespaces are isolated; two stores (two machines) in one namespace share it", async () => {
     const base = namespace("iso");
     const sub = `${base}.sub`;
-    namespaces.push(sub);
+    dropLater(sub);
     const a = new RedisStateStore({ url: REDIS_URL, namespace: base });
     const b = new RedisStateStore({ url: REDIS_URL, namespace: sub });
     const a2 = new RedisStateStore({ url: REDIS_URL, namespace: base });
