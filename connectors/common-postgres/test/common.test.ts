@@ -21,8 +21,7 @@ import { describeWithService } from "faucet-conformance";
 import { clearSecrets, FaucetError } from "faucet-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type PasswordServer, passwordServerUnavailable, startPasswordServer } from "./password-server.js";
-
-const URL = process.env.FAUCET_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+import { ADMIN_URL as URL } from "./server.js";
 
 describe("connection config", () => {
   test("the URL gives the parts, explicit fields override them", () => {

@@ -2,7 +2,7 @@ import { describeWithService, testSource } from "faucet-conformance";
 import { FaucetError, fetchAll, type Logger, type StreamPage, type Value } from "faucet-core";
 import { definition, MysqlSource, type MysqlSourceConfigInput } from "faucet-source-mysql";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { ADMIN_URL, freshDatabase, sql } from "./helpers.js";
+import { ADMIN_URL, freshDatabase, sql } from "../../common-mysql/test/server.js";
 
 // Every table this file reads lives in a database of its own, so discover() sees only these.
 const DATABASE = "faucet_test_source_mysql";

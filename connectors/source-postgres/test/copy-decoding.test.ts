@@ -7,7 +7,7 @@ import { describeWithService } from "faucet-conformance";
 import { FaucetError, fetchAll, type Value, type ValueObject } from "faucet-core";
 import { PostgresSource } from "faucet-source-postgres";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { ADMIN_URL, ensureDatabase, sql } from "./helpers.js";
+import { ADMIN_URL, ensureDatabase, sql } from "../../common-postgres/test/server.js";
 
 const DATABASE = "faucet_test_source_postgres_copy";
 let url = "";

@@ -2,7 +2,7 @@ import { describeWithService, testSource } from "faucet-conformance";
 import { FaucetError, fetchAll, type StreamPage, type Value } from "faucet-core";
 import { definition, PostgresSource, type PostgresSourceConfigInput } from "faucet-source-postgres";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { ADMIN_URL, ensureDatabase, sql } from "./helpers.js";
+import { ADMIN_URL, ensureDatabase, sql } from "../../common-postgres/test/server.js";
 
 // Every table this file reads lives in a database of its own, so discover() sees only these.
 const DATABASE = "faucet_test_source_postgres";

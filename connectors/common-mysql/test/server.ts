@@ -1,3 +1,4 @@
+// The test MariaDB server, for the tests of every MySQL connector (source and sink).
 import mysql from "mysql2/promise";
 
 export const ADMIN_URL = process.env.FAUCET_TEST_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/test";
@@ -9,9 +10,19 @@ export function databaseUrl(database: string): string {
   return url.toString();
 }
 
-/** Runs one statement on a short-lived connection (plain mysql2, its default conversions). */
+/**
+ * Runs statements on a short-lived connection (plain mysql2), reading values as text where a
+ * JavaScript number or object could change them: big integers, dates and JSON.
+ */
 export async function sql(url: string, text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-  const connection = await mysql.createConnection({ uri: url, multipleStatements: true, dateStrings: true });
+  const connection = await mysql.createConnection({
+    uri: url,
+    multipleStatements: true,
+    dateStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    jsonStrings: true,
+  });
   try {
     const [rows] = await connection.query(text, params);
     return rows as Record<string, unknown>[];

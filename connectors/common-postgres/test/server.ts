@@ -1,3 +1,4 @@
+// The test PostgreSQL server, for the tests of every Postgres connector (source, sink, state store).
 import pg from "pg";
 
 export const ADMIN_URL = process.env.FAUCET_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
