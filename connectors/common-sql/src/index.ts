@@ -59,9 +59,11 @@ export type { LazyPoolOptions, LazyResourceOptions } from "./lazy-resource.js";
 export { LazyResource, lazyPool } from "./lazy-resource.js";
 export type { DatabaseLocation, DatabaseLocationOptions } from "./location.js";
 export { databaseLocation } from "./location.js";
+export type { SourceReadConfig } from "./read-config.js";
+export { jsonBigNumbersField, refineSource, serverSourceFields } from "./read-config.js";
 export type { ReadCursorConfig, ReadCursorOptions } from "./read-cursor.js";
 export { collectRecords, ReadCursor } from "./read-cursor.js";
-export { bigNumberWarning, CellError, decodeFailure, jsonBigNumbersField, missingKeyError } from "./read-errors.js";
+export { bigNumberWarning, CellError, decodeFailure, missingKeyError } from "./read-errors.js";
 export type {
   CertificatePaths,
   ResolvedServer,

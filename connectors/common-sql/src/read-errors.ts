@@ -1,4 +1,4 @@
-import { FaucetError, type Logger, z } from "faucet-core";
+import { FaucetError, type Logger } from "faucet-core";
 import { LossyNumberError } from "./exact-json.js";
 
 /** A value a source could not turn into JSON, with the column it stood in. */
@@ -47,23 +47,6 @@ export function missingKeyError(key: string, connector: string): FaucetError {
     connector,
     hint: "name an output column of the query (check its spelling and case)",
   });
-}
-
-/**
- * `json_big_numbers` of a source: what reading a JSON number a double cannot hold does — fail the
- * read (default) or read it as a string of its exact digits. `columns` names the JSON columns in
- * the description.
- *
- * @example
- * const Config = z.strictObject({ ...queryFields("?"), json_big_numbers: jsonBigNumbersField("a json/jsonb column") });
- */
-export function jsonBigNumbersField(columns = "a JSON column") {
-  return z
-    .enum(["fail", "string"])
-    .default("fail")
-    .describe(
-      `A number in ${columns} that a double cannot hold exactly: fail the read (default) or read it as a string of its exact digits`,
-    );
 }
 
 /**

@@ -8,8 +8,18 @@ import {
   LossyNumberError,
   ReadCursor,
   type ReadCursorConfig,
+  refineSource,
+  serverSourceFields,
 } from "faucet-common-sql";
-import { FaucetError, type LogFields, type Logger, type StreamPage, type ValueObject } from "faucet-core";
+import {
+  FaucetError,
+  type LogFields,
+  type Logger,
+  parseConfig,
+  type StreamPage,
+  type ValueObject,
+  z,
+} from "faucet-core";
 import { describe, expect, test } from "vitest";
 
 const cursorFor = (config: Partial<ReadCursorConfig>) =>
@@ -142,6 +152,24 @@ describe("source helpers", () => {
     expect(jsonBigNumbersField().parse("string")).toBe("string");
     expect(() => jsonBigNumbersField().parse("round")).toThrow();
     expect(jsonBigNumbersField("a json/jsonb column").description).toMatch(/^A number in a json\/jsonb column that/);
+  });
+
+  test("a server source's read fields, in order, with the query and incremental checks", () => {
+    const Config = z.strictObject(serverSourceFields("?")).superRefine(refineSource);
+    expect(Object.keys(Config.shape)).toEqual([
+      "query",
+      "table",
+      "params",
+      "batch_size",
+      "max_connections",
+      "replication_key",
+      "start_replication_value",
+      "state_key",
+      "replication",
+    ]);
+    expect(parseConfig(Config, { table: "t" })).toEqual({ table: "t", params: [], max_connections: 10 });
+    expect(() => parseConfig(Config, { query: "q", table: "t" })).toThrow(/exactly one of `query` and `table`/);
+    expect(() => parseConfig(Config, { table: "t", start_replication_value: 1 })).toThrow(/needs replication_key/);
   });
 
   test("big numbers warn each time, or once", () => {

@@ -1,4 +1,4 @@
-import { incrementalFields, jsonBigNumbersField, queryFields, refineIncremental, refineQuery } from "faucet-common-sql";
+import { incrementalFields, jsonBigNumbersField, queryFields, refineSource } from "faucet-common-sql";
 import { z } from "faucet-core";
 
 /**
@@ -22,8 +22,7 @@ export const DuckdbSourceConfig = z
     ...incrementalFields(),
     json_big_numbers: jsonBigNumbersField(),
   })
-  .superRefine(refineQuery)
-  .superRefine(refineIncremental);
+  .superRefine(refineSource);
 
 /** The parsed config of `source-duckdb`. */
 export type DuckdbSourceConfig = z.output<typeof DuckdbSourceConfig>;

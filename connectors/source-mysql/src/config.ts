@@ -1,12 +1,5 @@
 import { connectionFields, requireConnection } from "faucet-common-mysql";
-import {
-  incrementalFields,
-  jsonBigNumbersField,
-  maxConnectionsField,
-  queryFields,
-  refineIncremental,
-  refineQuery,
-} from "faucet-common-sql";
+import { jsonBigNumbersField, refineSource, serverSourceFields } from "faucet-common-sql";
 import { z } from "faucet-core";
 
 /**
@@ -18,9 +11,7 @@ import { z } from "faucet-core";
 export const MysqlSourceConfig = z
   .strictObject({
     ...connectionFields,
-    ...queryFields("?"),
-    max_connections: maxConnectionsField(10, "source"),
-    ...incrementalFields(),
+    ...serverSourceFields("?"),
     tinyint1_as_bool: z
       .boolean()
       .default(false)
@@ -46,8 +37,7 @@ export const MysqlSourceConfig = z
       .describe("Rust faucet-stream cluster sharding; accepted for compatibility, a single run reads everything"),
   })
   .superRefine(requireConnection)
-  .superRefine(refineQuery)
-  .superRefine(refineIncremental);
+  .superRefine(refineSource);
 
 /** The parsed config of `source-mysql`. */
 export type MysqlSourceConfig = z.output<typeof MysqlSourceConfig>;

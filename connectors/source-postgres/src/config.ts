@@ -1,12 +1,5 @@
 import { connectionFields, requireConnection } from "faucet-common-postgres";
-import {
-  incrementalFields,
-  jsonBigNumbersField,
-  maxConnectionsField,
-  queryFields,
-  refineIncremental,
-  refineQuery,
-} from "faucet-common-sql";
+import { jsonBigNumbersField, refineSource, serverSourceFields } from "faucet-common-sql";
 import { z } from "faucet-core";
 
 /**
@@ -17,14 +10,11 @@ import { z } from "faucet-core";
 export const PostgresSourceConfig = z
   .strictObject({
     ...connectionFields,
-    ...queryFields("$1, $2, …"),
-    max_connections: maxConnectionsField(10, "source"),
-    ...incrementalFields(),
+    ...serverSourceFields("$1, $2, …"),
     json_big_numbers: jsonBigNumbersField("a json/jsonb column"),
   })
   .superRefine(requireConnection)
-  .superRefine(refineQuery)
-  .superRefine(refineIncremental);
+  .superRefine(refineSource);
 
 /** The parsed config of `source-postgres`. */
 export type PostgresSourceConfig = z.output<typeof PostgresSourceConfig>;
