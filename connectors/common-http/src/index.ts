@@ -61,7 +61,7 @@ export type { JsonPath } from "./json-path.js";
 export { compileJsonPath } from "./json-path.js";
 export { ConcurrencyLimit, TokenBucket } from "./limits.js";
 export type { HttpConnectorConfig } from "./options.js";
-export { httpClientOptions } from "./options.js";
+export { httpClientOptions, parseHttpConfig } from "./options.js";
 export type { HttpRetryOptions } from "./retry.js";
 export { DEFAULT_HTTP_RETRY, parseRetryAfter, retryDelayMs } from "./retry.js";
 export type {

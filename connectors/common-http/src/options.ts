@@ -1,5 +1,22 @@
+import { parseConfig, registerConfigSecrets, schemaFor, type ZodSchema, type z } from "faucet-core";
+import { registerAuthSecrets } from "./auth/index.js";
 import type { HttpClientOptions } from "./client.js";
 import type { AuthConfig, TlsConfig } from "./config.js";
+
+/**
+ * Parses an HTTP connector's config (a FaucetError of kind `config` naming the connector when it
+ * is wrong) and registers its secrets, the fields marked secret and those of its `auth` block,
+ * so that no log or error shows them.
+ *
+ * @example
+ * this.config = parseHttpConfig(RestSourceConfig, input, "source-rest");
+ */
+export function parseHttpConfig<T extends ZodSchema>(schema: T, input: unknown, connector: string): z.output<T> {
+  const config = parseConfig(schema, input, { connector });
+  registerConfigSecrets(schemaFor(schema), config);
+  registerAuthSecrets((config as { auth?: AuthConfig | undefined }).auth);
+  return config;
+}
 
 /** The resilience and transport keys of an HTTP connector's config, as parsed. */
 export interface HttpConnectorConfig {

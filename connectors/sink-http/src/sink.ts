@@ -4,7 +4,7 @@ import {
   gaveUp,
   HttpClient,
   httpClientOptions,
-  registerAuthSecrets,
+  parseHttpConfig,
   retryDelayMs,
   tooLongToWait,
 } from "faucet-common-http";
@@ -16,10 +16,8 @@ import {
   type JsonSchema,
   type Logger,
   type PartialWriteResult,
-  parseConfig,
   probe,
   type RowFailure,
-  registerConfigSecrets,
   type Sink,
   type SinkCapabilities,
   schemaFor,
@@ -82,9 +80,7 @@ export class HttpSink implements Sink {
   #retries = 0;
 
   constructor(config: HttpSinkConfigInput | HttpSinkConfig, options: HttpSinkOptions = {}) {
-    this.config = parseConfig(HttpSinkConfig, config, { connector: CONNECTOR });
-    registerConfigSecrets(schemaFor(HttpSinkConfig), this.config);
-    registerAuthSecrets(this.config.auth);
+    this.config = parseHttpConfig(HttpSinkConfig, config, CONNECTOR);
     this.#logger = options.logger ?? consoleLogger;
     this.#replaySafe = this.config.idempotent || this.config.idempotency_key !== undefined;
     const base = new URL(templateFreeUrl(this.config.url));

@@ -5,10 +5,10 @@ import {
   type HttpResponse,
   headerValue,
   httpClientOptions,
+  parseHttpConfig,
   parseJsonResponse,
   parseRetryAfter,
   type RequestSite,
-  registerAuthSecrets,
   replicationMethodOf,
   retryDelayMs,
   statusError,
@@ -22,9 +22,7 @@ import {
   IncrementalFilter,
   type JsonSchema,
   type Logger,
-  parseConfig,
   probe,
-  registerConfigSecrets,
   type Source,
   type SourceCapabilities,
   type StreamPage,
@@ -80,9 +78,7 @@ export class GraphqlSource implements Source {
   #throttleRetries = 0;
 
   constructor(config: GraphqlSourceConfigInput | GraphqlSourceConfig, options: GraphqlSourceOptions = {}) {
-    this.config = parseConfig(GraphqlSourceConfig, config, { connector: CONNECTOR });
-    registerConfigSecrets(schemaFor(GraphqlSourceConfig), this.config);
-    registerAuthSecrets(this.config.auth);
+    this.config = parseHttpConfig(GraphqlSourceConfig, config, CONNECTOR);
     this.#logger = options.logger ?? consoleLogger;
     this.#extract = createExtractor(this.config);
     this.#incremental = replicationMethodOf(this.config) === "incremental";

@@ -1,4 +1,4 @@
-import { HttpClient, httpClientOptions, replicationMethodOf } from "faucet-common-http";
+import { HttpClient, httpClientOptions, parseHttpConfig, replicationMethodOf } from "faucet-common-http";
 import {
   type CheckReport,
   consoleLogger,
@@ -8,9 +8,7 @@ import {
   isValueObject,
   type JsonSchema,
   type Logger,
-  parseConfig,
   probe,
-  registerConfigSecrets,
   type Source,
   type SourceCapabilities,
   type StreamPage,
@@ -18,7 +16,7 @@ import {
   sleep,
   type Value,
 } from "faucet-core";
-import { describeAuth, registerAuthSecrets } from "./auth/index.js";
+import { describeAuth } from "./auth/index.js";
 import { renderBind } from "./bind.js";
 import { RestSourceConfig, type RestSourceConfigInput } from "./config.js";
 import { createExtractor, type Extractor } from "./extract/index.js";
@@ -67,9 +65,7 @@ export class RestSource implements Source {
   #startBookmark: Value | undefined;
 
   constructor(config: RestSourceConfigInput | RestSourceConfig, options: RestSourceOptions = {}) {
-    this.config = parseConfig(RestSourceConfig, config, { connector: CONNECTOR });
-    registerConfigSecrets(schemaFor(RestSourceConfig), this.config);
-    registerAuthSecrets(this.config.auth);
+    this.config = parseHttpConfig(RestSourceConfig, config, CONNECTOR);
     this.#logger = options.logger ?? consoleLogger;
     this.#extract = createExtractor(this.config, CONNECTOR);
     this.#incremental = replicationMethodOf(this.config) === "incremental";

@@ -1,4 +1,5 @@
 import { createServer } from "node:net";
+import { parseHttpConfig } from "faucet-common-http";
 import {
   type CheckReport,
   consoleLogger,
@@ -7,9 +8,7 @@ import {
   fetchAll,
   type JsonSchema,
   type Logger,
-  parseConfig,
   probe,
-  registerConfigSecrets,
   type Source,
   type SourceCapabilities,
   type StreamPage,
@@ -69,8 +68,7 @@ export class WebhookSource implements Source {
   #lastRefusals: RefusalCounts | undefined;
 
   constructor(config: WebhookSourceConfigInput | WebhookSourceConfig, options: WebhookSourceOptions = {}) {
-    this.config = parseConfig(WebhookSourceConfig, config, { connector: CONNECTOR });
-    registerConfigSecrets(schemaFor(WebhookSourceConfig), this.config);
+    this.config = parseHttpConfig(WebhookSourceConfig, config, CONNECTOR);
     this.#logger = options.logger ?? consoleLogger;
   }
 
