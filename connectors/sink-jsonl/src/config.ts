@@ -1,5 +1,5 @@
-import { compressionField } from "faucet-common-file";
-import { MAX_BATCH_SIZE, z } from "faucet-core";
+import { batchSizeField, compressionField } from "faucet-common-file";
+import { z } from "faucet-core";
 
 /** The config of {@link JsonlSink}, with the Rust faucet-stream `jsonl` sink's keys. */
 export const JsonlSinkConfig = z.strictObject({
@@ -11,13 +11,9 @@ export const JsonlSinkConfig = z.strictObject({
       "Append to the file; default: a fresh run replaces it when the run succeeds, and a run resuming from a bookmark appends",
     ),
   pretty: z.boolean().default(false).describe("Indent each record (no longer one record per line)"),
-  batch_size: z
-    .number()
-    .int()
-    .min(0)
-    .max(MAX_BATCH_SIZE)
-    .optional()
-    .describe("Accepted for parity with the Rust faucet-stream; pages are written as they come"),
+  batch_size: batchSizeField.describe(
+    "Accepted for parity with the Rust faucet-stream; pages are written as they come",
+  ),
   compression: compressionField,
 });
 

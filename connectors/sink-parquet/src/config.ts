@@ -1,5 +1,5 @@
-import { locationPath, refineLocation, S3Location } from "faucet-common-file";
-import { MAX_BATCH_SIZE, z } from "faucet-core";
+import { batchSizeField, locationPath, refineLocation, S3Location } from "faucet-common-file";
+import { z } from "faucet-core";
 
 /** Rows per row group when `row_group_size` is not set. */
 export const DEFAULT_ROW_GROUP_SIZE = 100_000;
@@ -69,15 +69,9 @@ export const ParquetSinkConfig = z
         "Start a new part once a file's written bytes plus an uncompressed estimate of its buffered rows reach this (a soft limit).",
       ),
     schema: SchemaSource.optional(),
-    batch_size: z
-      .number()
-      .int()
-      .min(0)
-      .max(MAX_BATCH_SIZE)
-      .optional()
-      .describe(
-        "Accepted for Rust faucet-stream compatibility; rows are buffered into row groups of `row_group_size`.",
-      ),
+    batch_size: batchSizeField.describe(
+      "Accepted for Rust faucet-stream compatibility; rows are buffered into row groups of `row_group_size`.",
+    ),
   })
   .superRefine((config, ctx) => {
     refineLocation(config, ctx, {

@@ -1,4 +1,5 @@
-import { MAX_BATCH_SIZE, z } from "faucet-core";
+import { batchSizeField } from "faucet-common-file";
+import { z } from "faucet-core";
 
 const FORMATS = {
   jsonl: "jsonl",
@@ -29,13 +30,9 @@ export const StdoutSinkConfig = z.strictObject({
     .min(0)
     .optional()
     .describe("Stop printing after this many records (later records are dropped)"),
-  batch_size: z
-    .number()
-    .int()
-    .min(0)
-    .max(MAX_BATCH_SIZE)
-    .optional()
-    .describe("Accepted for parity with the Rust faucet-stream; pages are written as they come"),
+  batch_size: batchSizeField.describe(
+    "Accepted for parity with the Rust faucet-stream; pages are written as they come",
+  ),
 });
 
 /** What {@link StdoutSink} accepts (defaults may be omitted). */

@@ -1,5 +1,5 @@
-import { locationPath, refineLocation, S3Location } from "faucet-common-file";
-import { MAX_BATCH_SIZE, z } from "faucet-core";
+import { batchSizeField, locationPath, refineLocation, S3Location } from "faucet-common-file";
+import { z } from "faucet-core";
 
 /** Rust faucet-stream's `source:` location block, accepted so its configs run unchanged. */
 const LocalPath = z.strictObject({
@@ -33,13 +33,9 @@ export const ParquetSourceConfig = z
       .min(1)
       .optional()
       .describe("Top-level columns to read (projection); only these are decoded. Default: every column."),
-    batch_size: z
-      .number()
-      .int()
-      .min(0)
-      .max(MAX_BATCH_SIZE)
-      .optional()
-      .describe("Records per page; 0 = one page per row group. Default: the pipeline's batch size."),
+    batch_size: batchSizeField.describe(
+      "Records per page; 0 = one page per row group. Default: the pipeline's batch size.",
+    ),
     concurrency: z
       .number()
       .int()
