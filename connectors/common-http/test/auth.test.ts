@@ -1,33 +1,21 @@
 import { AuthConfig, HttpClient, type HttpClientOptions, parseJsonResponse } from "faucet-common-http";
 import { FaucetError, silentLogger } from "faucet-core";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Handler, rejection, sendJson, sendText, startServer, type TestServer } from "./server.js";
+import { describe, expect, it } from "vitest";
+import { closedAfterEach, type Handler, rejection, sendJson, sendText } from "./server.js";
 
-const servers: TestServer[] = [];
-const clients: HttpClient[] = [];
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-async function serve(handler: Handler): Promise<TestServer> {
-  const server = await startServer(handler);
-  servers.push(server);
-  return server;
-}
+const { serve, track } = closedAfterEach();
 
 function client(baseUrl: string, auth: unknown, extra: Partial<HttpClientOptions> = {}): HttpClient {
-  const c = new HttpClient({
-    connector: "test-http",
-    baseUrl,
-    auth: AuthConfig.parse(auth),
-    logger: silentLogger,
-    retry: { backoffMs: 5, maxRetries: 1 },
-    ...extra,
-  });
-  clients.push(c);
-  return c;
+  return track(
+    new HttpClient({
+      connector: "test-http",
+      baseUrl,
+      auth: AuthConfig.parse(auth),
+      logger: silentLogger,
+      retry: { backoffMs: 5, maxRetries: 1 },
+      ...extra,
+    }),
+  );
 }
 
 /** Echoes the credentials a request carried. */

@@ -1,31 +1,19 @@
 import { HttpClient, type HttpClientOptions, parseJsonResponse } from "faucet-common-http";
 import { FaucetError, silentLogger } from "faucet-core";
-import { afterEach, describe, expect, it } from "vitest";
-import { captureLogger, type Handler, rejection, sendJson, sendText, startServer, type TestServer } from "./server.js";
+import { describe, expect, it } from "vitest";
+import { captureLogger, closedAfterEach, rejection, sendJson, sendText, startServer } from "./server.js";
 
-const servers: TestServer[] = [];
-const clients: HttpClient[] = [];
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-async function serve(handler: Handler): Promise<TestServer> {
-  const server = await startServer(handler);
-  servers.push(server);
-  return server;
-}
+const { serve, track } = closedAfterEach();
 
 function client(options: Partial<HttpClientOptions> & { baseUrl: string }): HttpClient {
-  const c = new HttpClient({
-    connector: "test-http",
-    logger: silentLogger,
-    retry: { backoffMs: 5, ...options.retry },
-    ...options,
-  });
-  clients.push(c);
-  return c;
+  return track(
+    new HttpClient({
+      connector: "test-http",
+      logger: silentLogger,
+      retry: { backoffMs: 5, ...options.retry },
+      ...options,
+    }),
+  );
 }
 
 function asFaucet(error: unknown): FaucetError {

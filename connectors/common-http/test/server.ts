@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "faucet-core";
+import { afterEach } from "vitest";
 
 /** One request as the test server saw it. */
 export interface SeenRequest {
@@ -25,6 +26,36 @@ export interface TestServer {
 }
 
 export type Handler = (req: SeenRequest, res: ServerResponse) => void | Promise<void>;
+
+/**
+ * What one test file opens, closed after each of its tests: clients and connectors first, then
+ * the servers they talked to. `serve` starts a server; `keep` adds a server started otherwise;
+ * `track` adds anything with `close()`.
+ */
+export function closedAfterEach(): {
+  serve(handler: Handler): Promise<TestServer>;
+  keep<S extends TestServer>(server: S): S;
+  track<C extends { close(): Promise<void> }>(closeable: C): C;
+} {
+  const servers: TestServer[] = [];
+  const closeables: { close(): Promise<void> }[] = [];
+  afterEach(async () => {
+    await Promise.all(closeables.splice(0).map((c) => c.close()));
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  const keep = <S extends TestServer>(server: S): S => {
+    servers.push(server);
+    return server;
+  };
+  return {
+    serve: async (handler) => keep(await startServer(handler)),
+    keep,
+    track: (closeable) => {
+      closeables.push(closeable);
+      return closeable;
+    },
+  };
+}
 
 /**
  * Starts a server on 127.0.0.1 with a random port. Every request is recorded; the handler

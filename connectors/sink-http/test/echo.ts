@@ -1,9 +1,10 @@
 import type { ServerResponse } from "node:http";
 import type { Value } from "faucet-core";
 import { HttpSink, type HttpSinkConfigInput } from "faucet-sink-http";
-import { afterEach, vi } from "vitest";
+import { vi } from "vitest";
 import {
   captureLogger,
+  closedAfterEach,
   type SeenRequest,
   sendJson,
   startServer,
@@ -28,13 +29,7 @@ export interface EchoApi extends TestServer {
   reset(): void;
 }
 
-const servers: TestServer[] = [];
-const sinks: HttpSink[] = [];
-
-afterEach(async () => {
-  await Promise.all(sinks.splice(0).map((s) => s.close()));
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const closing = closedAfterEach();
 
 /**
  * Starts the echo API: a POST/PUT/PATCH body that is a JSON object stores one record, an array
@@ -61,7 +56,7 @@ export async function echoApi(gate?: Gate, track = true): Promise<EchoApi> {
     records.push(...batch);
     sendJson(res, 200, { stored: batch.length });
   });
-  if (track) servers.push(server);
+  if (track) closing.keep(server);
   return Object.assign(server, {
     records,
     keys,
@@ -77,8 +72,7 @@ export async function echoApi(gate?: Gate, track = true): Promise<EchoApi> {
 export function sink(config: HttpSinkConfigInput, logger = captureLogger()): HttpSink & { logger: typeof logger } {
   const s = new HttpSink({ retry_backoff: 0.005, ...config }, { logger }) as HttpSink & { logger: typeof logger };
   s.logger = logger;
-  sinks.push(s);
-  return s;
+  return closing.track(s);
 }
 
 /** `n` records `{ id, name }` from `from`. */

@@ -2,9 +2,10 @@ import type { ServerResponse } from "node:http";
 import type { Value } from "faucet-core";
 import { GraphqlSource, type GraphqlSourceConfigInput } from "faucet-source-graphql";
 import { buildSchema, GraphQLError, graphql } from "graphql";
-import { afterEach, vi } from "vitest";
+import { vi } from "vitest";
 import {
   captureLogger,
+  closedAfterEach,
   type SeenRequest,
   sendJson,
   startServer,
@@ -64,13 +65,7 @@ export interface GraphqlApi extends TestServer {
 /** Answer the request yourself (return true) before GraphQL runs, to inject HTTP-level faults. */
 export type Intercept = (req: SeenRequest, res: ServerResponse) => boolean | Promise<boolean>;
 
-const servers: TestServer[] = [];
-const sources: GraphqlSource[] = [];
-
-afterEach(async () => {
-  await Promise.all(sources.splice(0).map((s) => s.close()));
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const closing = closedAfterEach();
 
 /**
  * Starts the API on loopback. `items(first, after, since, tenant, filter)` pages through the
@@ -142,7 +137,7 @@ export async function graphqlApi(
     });
     sendJson(res, 200, result);
   });
-  if (options.track !== false) servers.push(server);
+  if (options.track !== false) closing.keep(server);
   return Object.defineProperties(server, {
     items: { get: () => state.items, set: (next: Item[]) => (state.items = next), enumerable: true },
     throttle: { value: state.throttle, enumerable: true },
@@ -159,8 +154,7 @@ export function source(
     logger: typeof logger;
   };
   s.logger = logger;
-  sources.push(s);
-  return s;
+  return closing.track(s);
 }
 
 /** Reads every page: the records, page count and the pages' bookmarks. */

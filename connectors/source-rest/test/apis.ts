@@ -1,12 +1,12 @@
 import type { ServerResponse } from "node:http";
 import { RestSource, type RestSourceConfigInput } from "faucet-source-rest";
-import { afterEach, vi } from "vitest";
+import { vi } from "vitest";
 import {
   captureLogger,
+  closedAfterEach,
   type Handler,
   type SeenRequest,
   sendJson,
-  startServer,
   type TestServer,
 } from "../../common-http/test/server.js";
 
@@ -31,20 +31,10 @@ export function item(id: number): Item {
 // Every test here ends in seconds; a bound well below the global one turns a hang into a failure fast.
 vi.setConfig({ testTimeout: 20_000, hookTimeout: 20_000 });
 
-const servers: TestServer[] = [];
-const sources: RestSource[] = [];
-
-afterEach(async () => {
-  await Promise.all(sources.splice(0).map((s) => s.close()));
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const closing = closedAfterEach();
 
 /** Starts a loopback server closed after the test. */
-export async function serve(handler: Handler): Promise<TestServer> {
-  const server = await startServer(handler);
-  servers.push(server);
-  return server;
-}
+export const serve = closing.serve;
 
 /** A REST source closed after the test, with a capturing logger and fast retries by default. */
 export function source(
@@ -53,8 +43,7 @@ export function source(
 ): RestSource & { logger: typeof logger } {
   const s = new RestSource({ retry_backoff: 0.005, ...config }, { logger }) as RestSource & { logger: typeof logger };
   s.logger = logger;
-  sources.push(s);
-  return s;
+  return closing.track(s);
 }
 
 /** Reads every page of a source: the records and the pages' bookmarks. */
