@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Logger } from "faucet-core";
-import { afterEach } from "vitest";
+import { FaucetError, type FetchContext, type Logger, type Sink, type Source, type Value } from "faucet-core";
+import { afterEach, expect } from "vitest";
 
 /** One request as the test server saw it. */
 export interface SeenRequest {
@@ -172,4 +172,40 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
     return error;
   }
   throw new Error("expected a rejection, but the promise resolved");
+}
+
+/** `error` as a FaucetError of `kind` (the test fails when it is not one). */
+export function faucetError(error: unknown, kind: string): FaucetError {
+  expect(FaucetError.is(error)).toBe(true);
+  expect((error as FaucetError).kind).toBe(kind);
+  return error as FaucetError;
+}
+
+/** A sink that keeps what it is given. */
+export function memorySink(): Sink & { rows: Value[] } {
+  const rows: Value[] = [];
+  return {
+    rows,
+    async writeBatch(records) {
+      rows.push(...records);
+      return records.length;
+    },
+  };
+}
+
+/** Reads every page of a source: the records, how many pages, and each page's bookmark. */
+export async function readPages(
+  source: Source & Required<Pick<Source, "streamPages">>,
+  ctx: FetchContext = {},
+  signal?: AbortSignal,
+): Promise<{ records: Value[]; pages: number; bookmarks: Array<Value | undefined> }> {
+  const records: Value[] = [];
+  const bookmarks: Array<Value | undefined> = [];
+  let pages = 0;
+  for await (const page of source.streamPages(ctx, 0, signal)) {
+    pages++;
+    records.push(...page.records);
+    bookmarks.push(page.bookmark);
+  }
+  return { records, pages, bookmarks };
 }

@@ -11,7 +11,13 @@ import {
   type TestServer,
 } from "../../common-http/test/server.js";
 
-export { captureLogger, rejection, seededRandom, sendJson } from "../../common-http/test/server.js";
+export {
+  captureLogger,
+  faucetError,
+  rejection,
+  seededRandom,
+  sendJson,
+} from "../../common-http/test/server.js";
 export type { SeenRequest, TestServer };
 
 vi.setConfig({ testTimeout: 20_000, hookTimeout: 20_000 });

@@ -1,12 +1,6 @@
 import { FaucetError, Pipeline, type Sink, type Source, silentLogger, type Value } from "faucet-core";
 import { describe, expect, it } from "vitest";
-import { echoApi, ids, rejection, rows, seededRandom, sendJson, sink } from "./echo.js";
-
-function faucetError(error: unknown, kind: string): FaucetError {
-  expect(FaucetError.is(error)).toBe(true);
-  expect((error as FaucetError).kind).toBe(kind);
-  return error as FaucetError;
-}
+import { echoApi, faucetError, ids, rejection, rows, seededRandom, sendJson, sink } from "./echo.js";
 
 /** A source of `pages` pages of `size` rows. */
 function pagedSource(pages: number, size: number): Source {

@@ -1,14 +1,8 @@
 import { createHash } from "node:crypto";
-import { FaucetError, type Value } from "faucet-core";
+import type { Value } from "faucet-core";
 import { definition, HttpSink } from "faucet-sink-http";
 import { describe, expect, it } from "vitest";
-import { echoApi, ids, rejection, rows, sendJson, sink } from "./echo.js";
-
-function faucetError(error: unknown, kind: string): FaucetError {
-  expect(FaucetError.is(error)).toBe(true);
-  expect((error as FaucetError).kind).toBe(kind);
-  return error as FaucetError;
-}
+import { echoApi, faucetError, ids, rejection, rows, sendJson, sink } from "./echo.js";
 
 describe("individual mode", () => {
   it("sends one request per record, `concurrency` in flight over reused keep-alive sockets", async () => {

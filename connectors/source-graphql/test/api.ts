@@ -6,13 +6,22 @@ import { vi } from "vitest";
 import {
   captureLogger,
   closedAfterEach,
+  readPages,
   type SeenRequest,
   sendJson,
   startServer,
   type TestServer,
 } from "../../common-http/test/server.js";
 
-export { captureLogger, rejection, seededRandom, sendJson, sendText } from "../../common-http/test/server.js";
+export {
+  captureLogger,
+  faucetError,
+  memorySink,
+  rejection,
+  seededRandom,
+  sendJson,
+  sendText,
+} from "../../common-http/test/server.js";
 export type { SeenRequest, TestServer };
 
 vi.setConfig({ testTimeout: 20_000, hookTimeout: 20_000 });
@@ -158,19 +167,8 @@ export function source(
 }
 
 /** Reads every page: the records, page count and the pages' bookmarks. */
-export async function readAll(
-  s: GraphqlSource,
-  params?: Record<string, Value>,
-): Promise<{ records: Value[]; pages: number; bookmarks: Array<Value | undefined> }> {
-  const records: Value[] = [];
-  const bookmarks: Array<Value | undefined> = [];
-  let pages = 0;
-  for await (const page of s.streamPages(params ? { params } : {}, 0)) {
-    pages++;
-    records.push(...page.records);
-    bookmarks.push(page.bookmark);
-  }
-  return { records, pages, bookmarks };
+export function readAll(s: GraphqlSource, params?: Record<string, Value>) {
+  return readPages(s, params ? { params } : {});
 }
 
 /** `n` items with ids from `from`, names and growing timestamps. */

@@ -1,6 +1,6 @@
-import { FaucetError } from "faucet-core";
 import { describe, expect, it } from "vitest";
 import {
+  faucetError,
   graphqlApi,
   ITEMS_PAGINATION,
   ITEMS_QUERY,
@@ -13,12 +13,6 @@ import {
   sendText,
   source,
 } from "./api.js";
-
-function faucetError(error: unknown, kind: string): FaucetError {
-  expect(FaucetError.is(error)).toBe(true);
-  expect((error as FaucetError).kind).toBe(kind);
-  return error as FaucetError;
-}
 
 describe("GraphQL errors in a 200 response", () => {
   it("a field error beside partial data fails the read with the server's messages and paths", async () => {

@@ -1,7 +1,7 @@
-import { MemoryStateStore, Pipeline, type Sink, silentLogger, type Value } from "faucet-core";
+import { MemoryStateStore, Pipeline, silentLogger } from "faucet-core";
 import { GraphqlSource } from "faucet-source-graphql";
 import { describe, expect, it } from "vitest";
-import { graphqlApi, ITEMS_PAGINATION, ITEMS_QUERY, ids, items, readAll, source } from "./api.js";
+import { graphqlApi, ITEMS_PAGINATION, ITEMS_QUERY, ids, items, memorySink, readAll, source } from "./api.js";
 
 const incremental = (url: string) => ({
   endpoint: url,
@@ -12,17 +12,6 @@ const incremental = (url: string) => ({
   replication_key: "id",
   replication_bind: { variable: "since", value_type: "number" as const },
 });
-
-function memorySink(): Sink & { rows: Value[] } {
-  const rows: Value[] = [];
-  return {
-    rows,
-    async writeBatch(records) {
-      rows.push(...records);
-      return records.length;
-    },
-  };
-}
 
 describe("incremental replication", () => {
   it("puts the bookmark on the last page only, and binds it into the variables on resume", async () => {

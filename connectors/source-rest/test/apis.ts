@@ -5,12 +5,21 @@ import {
   captureLogger,
   closedAfterEach,
   type Handler,
+  readPages,
   type SeenRequest,
   sendJson,
   type TestServer,
 } from "../../common-http/test/server.js";
 
-export { captureLogger, rejection, seededRandom, sendJson, sendText } from "../../common-http/test/server.js";
+export {
+  captureLogger,
+  faucetError,
+  memorySink,
+  rejection,
+  seededRandom,
+  sendJson,
+  sendText,
+} from "../../common-http/test/server.js";
 export type { Handler, SeenRequest, TestServer };
 
 /** One record of the fake APIs: ids from 1, a name and an ISO timestamp that grows with the id. */
@@ -47,19 +56,8 @@ export function source(
 }
 
 /** Reads every page of a source: the records and the pages' bookmarks. */
-export async function readAll(
-  s: RestSource,
-  signal?: AbortSignal,
-): Promise<{ records: unknown[]; pages: number; bookmarks: unknown[] }> {
-  const records: unknown[] = [];
-  const bookmarks: unknown[] = [];
-  let pages = 0;
-  for await (const page of s.streamPages(signal ? { signal } : {}, 0, signal)) {
-    pages++;
-    records.push(...page.records);
-    bookmarks.push(page.bookmark);
-  }
-  return { records, pages, bookmarks };
+export function readAll(s: RestSource, signal?: AbortSignal) {
+  return readPages(s, signal ? { signal } : {}, signal);
 }
 
 const GITHUB_MAX_PER_PAGE = 100;

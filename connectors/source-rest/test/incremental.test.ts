@@ -1,18 +1,20 @@
-import { MemoryStateStore, Pipeline, type Sink, type Value } from "faucet-core";
+import { MemoryStateStore, Pipeline, type Value } from "faucet-core";
 import { formatBookmark } from "faucet-source-rest";
 import { describe, expect, it } from "vitest";
-import { delayed, type Item, ids, item, items, range, readAll, rejection, sendJson, serve, source } from "./apis.js";
-
-function memorySink(): Sink & { rows: Value[] } {
-  const rows: Value[] = [];
-  return {
-    rows,
-    async writeBatch(records) {
-      rows.push(...records);
-      return records.length;
-    },
-  };
-}
+import {
+  delayed,
+  type Item,
+  ids,
+  item,
+  items,
+  memorySink,
+  range,
+  readAll,
+  rejection,
+  sendJson,
+  serve,
+  source,
+} from "./apis.js";
 
 /** An API over a growing list that filters on `?since=` (ISO) when given: server-side incremental. */
 function sinceApi(data: Item[], options: { honourSince?: boolean } = {}) {

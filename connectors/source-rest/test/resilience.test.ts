@@ -1,10 +1,12 @@
-import { FaucetError, MemoryStateStore, Pipeline, type Sink, type Value } from "faucet-core";
+import { MemoryStateStore, Pipeline } from "faucet-core";
 import { describe, expect, it } from "vitest";
 import {
   delayed,
+  faucetError,
   githubLike,
   ids,
   items,
+  memorySink,
   range,
   readAll,
   rejection,
@@ -14,24 +16,6 @@ import {
   serve,
   source,
 } from "./apis.js";
-
-/** A sink that keeps what it is given. */
-function memorySink(): Sink & { rows: Value[] } {
-  const rows: Value[] = [];
-  return {
-    rows,
-    async writeBatch(records) {
-      rows.push(...records);
-      return records.length;
-    },
-  };
-}
-
-function faucetError(error: unknown, kind: string): FaucetError {
-  expect(FaucetError.is(error)).toBe(true);
-  expect((error as FaucetError).kind).toBe(kind);
-  return error as FaucetError;
-}
 
 /** Twelve pages of 5 records behind `?page=`, answering slowly enough for tokens to expire. */
 function pagedApi(check: (authorization: string | undefined) => boolean, delayMs = 0) {
