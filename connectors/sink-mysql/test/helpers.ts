@@ -1,48 +1,12 @@
-import mysql from "mysql2/promise";
-import pg from "pg";
+// The test MariaDB server comes from common-mysql/test/server.ts, as for the source tests; the
+// cross-database tests also read from the test PostgreSQL server of common-postgres/test/server.ts.
+import type pg from "pg";
+import { ADMIN_URL as POSTGRES_URL, sql as postgresSql } from "../../common-postgres/test/server.js";
 
-export const ADMIN_URL = process.env.FAUCET_TEST_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/test";
-
-/** The URL of another database on the same server. */
-export function databaseUrl(database: string): string {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-/** Runs one statement on a short-lived connection (plain mysql2, its default conversions). */
-export async function sql(url: string, text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-  const connection = await mysql.createConnection({
-    uri: url,
-    multipleStatements: true,
-    dateStrings: true,
-    supportBigNumbers: true,
-    bigNumberStrings: true,
-    jsonStrings: true,
-  });
-  try {
-    const [rows] = await connection.query(text, params);
-    return rows as Record<string, unknown>[];
-  } finally {
-    await connection.end();
-  }
-}
-
-/** Creates a database of its own for a test file (so discover() sees only that file's tables). */
-export async function freshDatabase(name: string): Promise<string> {
-  await sql(ADMIN_URL, `DROP DATABASE IF EXISTS \`${name}\`; CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`);
-  return databaseUrl(name);
-}
-
-export const POSTGRES_URL = process.env.FAUCET_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+export { ADMIN_URL, databaseUrl, freshDatabase, sql } from "../../common-mysql/test/server.js";
+export { POSTGRES_URL };
 
 /** Runs statements on the PostgreSQL server the cross-database tests read from (raw pg). */
-export async function pgsql(text: string): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  try {
-    return await client.query(text);
-  } finally {
-    await client.end();
-  }
+export function pgsql(text: string): Promise<pg.QueryResult> {
+  return postgresSql(POSTGRES_URL, text);
 }
