@@ -1,15 +1,11 @@
-import pg from "pg";
+// The test PostgreSQL server of common-postgres/test/server.ts, as for the Postgres source and sink.
+import type pg from "pg";
+import { ADMIN_URL, sql as serverSql } from "../../common-postgres/test/server.js";
 
 /** The local PostgreSQL the tests use. */
-export const PG_URL = process.env.FAUCET_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+export const PG_URL = ADMIN_URL;
 
 /** Runs one statement on a connection of its own, as an operator would with psql. */
-export async function sql(text: string, params: unknown[] = []): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  try {
-    return await client.query(text, params);
-  } finally {
-    await client.end();
-  }
+export function sql(text: string, params: unknown[] = []): Promise<pg.QueryResult> {
+  return serverSql(PG_URL, text, params);
 }
