@@ -198,3 +198,8 @@ export const ITEMS_PAGINATION = {
   has_next_page_path: "$.data.items.pageInfo.hasNextPage",
   cursor_path: "$.data.items.pageInfo.endCursor",
 };
+
+/** A config that reads the API's `items` connection at `endpoint` with Relay cursors, plus `extra`. */
+export function itemsConfig(endpoint: string, extra: Partial<GraphqlSourceConfigInput> = {}): GraphqlSourceConfigInput {
+  return { endpoint, query: ITEMS_QUERY, records_path: "$.data.items.nodes", pagination: ITEMS_PAGINATION, ...extra };
+}

@@ -2,23 +2,19 @@ import { testSource } from "faucet-conformance";
 import { silentLogger } from "faucet-core";
 import { GraphqlSource, type GraphqlSourceConfigInput } from "faucet-source-graphql";
 import { afterAll } from "vitest";
-import { graphqlApi, ITEMS_PAGINATION, ITEMS_QUERY } from "./api.js";
+import { graphqlApi, ITEMS_QUERY, itemsConfig } from "./api.js";
 
 // The dataset the battery seeds, served by a real graphql-js schema behind a bearer token; the
 // source pages with Relay cursors (`first` = batch_size) and binds its bookmark to `$since`.
 const api = await graphqlApi([], { token: "conformance-token", track: false });
 afterAll(() => api.close());
 
-const config: GraphqlSourceConfigInput = {
-  endpoint: `${api.url}/graphql`,
-  query: ITEMS_QUERY,
-  records_path: "$.data.items.nodes",
-  pagination: ITEMS_PAGINATION,
+const config: GraphqlSourceConfigInput = itemsConfig(`${api.url}/graphql`, {
   auth: { type: "bearer", config: { token: "conformance-token" } },
   replication_key: "id",
   replication_bind: { variable: "since", value_type: "number" },
   retry_backoff: 0.005,
-};
+});
 
 testSource<GraphqlSourceConfigInput>({
   name: "faucet conformance: source-graphql",

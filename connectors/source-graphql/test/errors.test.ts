@@ -2,10 +2,10 @@ import { describe, expect, it } from "vitest";
 import {
   faucetError,
   graphqlApi,
-  ITEMS_PAGINATION,
   ITEMS_QUERY,
   ids,
   items,
+  itemsConfig,
   readAll,
   rejection,
   seededRandom,
@@ -84,14 +84,7 @@ describe("failure storms", () => {
         return true;
       },
     });
-    const s = source({
-      endpoint: api.url,
-      query: ITEMS_QUERY,
-      records_path: "$.data.items.nodes",
-      pagination: ITEMS_PAGINATION,
-      batch_size: 10,
-      max_retries: 10,
-    });
+    const s = source(itemsConfig(api.url, { batch_size: 10, max_retries: 10 }));
     const read = await readAll(s);
     expect(ids(read.records)).toEqual(ids(items(200)));
     expect(read.pages).toBe(20);

@@ -1,17 +1,14 @@
 import { MemoryStateStore, Pipeline, silentLogger } from "faucet-core";
 import { GraphqlSource } from "faucet-source-graphql";
 import { describe, expect, it } from "vitest";
-import { graphqlApi, ITEMS_PAGINATION, ITEMS_QUERY, ids, items, memorySink, readAll, source } from "./api.js";
+import { graphqlApi, ITEMS_PAGINATION, ids, items, itemsConfig, memorySink, readAll, source } from "./api.js";
 
-const incremental = (url: string) => ({
-  endpoint: url,
-  query: ITEMS_QUERY,
-  records_path: "$.data.items.nodes",
-  pagination: ITEMS_PAGINATION,
-  batch_size: 4,
-  replication_key: "id",
-  replication_bind: { variable: "since", value_type: "number" as const },
-});
+const incremental = (url: string) =>
+  itemsConfig(url, {
+    batch_size: 4,
+    replication_key: "id",
+    replication_bind: { variable: "since", value_type: "number" as const },
+  });
 
 describe("incremental replication", () => {
   it("puts the bookmark on the last page only, and binds it into the variables on resume", async () => {

@@ -1,18 +1,11 @@
 import { definition, GraphqlSource } from "faucet-source-graphql";
 import { describe, expect, it } from "vitest";
-import { cursorOf, graphqlApi, ITEMS_PAGINATION, ITEMS_QUERY, ids, items, readAll, sendJson, source } from "./api.js";
+import { cursorOf, graphqlApi, ITEMS_QUERY, ids, items, itemsConfig, readAll, sendJson, source } from "./api.js";
 
 describe("Relay cursor pagination", () => {
   it("follows pageInfo, sending the cursor and batch_size as variables, one page per response", async () => {
     const api = await graphqlApi(items(25));
-    const s = source({
-      endpoint: api.url,
-      query: ITEMS_QUERY,
-      records_path: "$.data.items.nodes",
-      pagination: ITEMS_PAGINATION,
-      batch_size: 10,
-      variables: { tenant: null },
-    });
+    const s = source(itemsConfig(api.url, { batch_size: 10, variables: { tenant: null } }));
     const read = await readAll(s);
     expect(ids(read.records)).toEqual(ids(items(25)));
     expect(read.pages).toBe(3);
@@ -43,15 +36,7 @@ describe("Relay cursor pagination", () => {
 
   it("batch_size 0 omits the page-size variable: the server's default page", async () => {
     const api = await graphqlApi(items(12));
-    const read = await readAll(
-      source({
-        endpoint: api.url,
-        query: ITEMS_QUERY,
-        records_path: "$.data.items.nodes",
-        pagination: {},
-        batch_size: 0,
-      }),
-    );
+    const read = await readAll(source(itemsConfig(api.url, { pagination: {}, batch_size: 0 })));
     expect(read.records).toHaveLength(12);
     expect(api.variables).toEqual([{}]);
   });
@@ -59,7 +44,7 @@ describe("Relay cursor pagination", () => {
   it("merges a parent record's values into the variables", async () => {
     const all = items(6).map((item) => ({ ...item, tenant: item.id % 2 === 0 ? "even" : "odd" }));
     const api = await graphqlApi(all);
-    const s = source({ endpoint: api.url, query: ITEMS_QUERY, records_path: "$.data.items.nodes", pagination: {} });
+    const s = source(itemsConfig(api.url, { pagination: {} }));
     expect(ids((await readAll(s, { tenant: "even" })).records)).toEqual([2, 4, 6]);
     expect(api.variables[0]).toEqual({ tenant: "even", first: 1000 });
   });
@@ -79,7 +64,7 @@ describe("Relay cursor pagination", () => {
         return true;
       },
     });
-    const s = source({ endpoint: loop.url, query: ITEMS_QUERY, records_path: "$.data.items.nodes", pagination: {} });
+    const s = source(itemsConfig(loop.url, { pagination: {} }));
     expect((await readAll(s)).pages).toBe(2);
     expect(s.logger.warnings()).toEqual(["pagination stopped: the server returned cursor same a second time"]);
     const empty = await graphqlApi([], {
@@ -90,7 +75,7 @@ describe("Relay cursor pagination", () => {
         return true;
       },
     });
-    const t = source({ endpoint: empty.url, query: ITEMS_QUERY, records_path: "$.data.items.nodes", pagination: {} });
+    const t = source(itemsConfig(empty.url, { pagination: {} }));
     expect((await readAll(t)).pages).toBe(1);
     expect(t.logger.warnings()).toEqual([
       "pagination stopped: hasNextPage is true but $.data.*.pageInfo.endCursor is empty",
@@ -99,14 +84,7 @@ describe("Relay cursor pagination", () => {
 
   it("max_pages stops early with a warning", async () => {
     const api = await graphqlApi(items(50));
-    const s = source({
-      endpoint: api.url,
-      query: ITEMS_QUERY,
-      records_path: "$.data.items.nodes",
-      pagination: ITEMS_PAGINATION,
-      batch_size: 10,
-      max_pages: 2,
-    });
+    const s = source(itemsConfig(api.url, { batch_size: 10, max_pages: 2 }));
     expect((await readAll(s)).records).toHaveLength(20);
     expect(s.logger.warnings()).toEqual(["stopped after max_pages (2); more pages remain"]);
   });
