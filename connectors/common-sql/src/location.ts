@@ -1,4 +1,5 @@
 import { isAbsolute, resolve as resolvePath } from "node:path";
+import { FaucetError } from "faucet-core";
 
 /** Where an embedded database (DuckDB, SQLite) lives. */
 export interface DatabaseLocation {
@@ -43,4 +44,35 @@ export function databaseLocation(
   }
   if (path === "" || path === ":memory:") return { path: ":memory:", memory: true };
   return { path: isAbsolute(path) ? path : resolvePath(baseDir ?? process.cwd(), path), memory: false };
+}
+
+/** What {@link openDatabaseError} says about an embedded database that would not open. */
+export interface OpenDatabaseTexts {
+  /** The engine's name in the message, e.g. `DuckDB`. */
+  engine: string;
+  /** Names the connector in the error. */
+  connector: string;
+  /** The hint when another process holds the database's lock. */
+  lockedHint: string;
+  /** The hint for any other failure. */
+  hint: string;
+}
+
+/**
+ * The `connection` error of an embedded database that would not open:
+ * `could not open <engine> database <path>: <why>`, retryable (with `lockedHint`) when the
+ * engine says another process holds the file's lock.
+ *
+ * @example
+ * catch (error) { throw openDatabaseError(error, location, { engine: "DuckDB", connector: "sink-duckdb", lockedHint: "stop the other process", hint: "check `database`" }); }
+ */
+export function openDatabaseError(error: unknown, location: DatabaseLocation, texts: OpenDatabaseTexts): FaucetError {
+  const message = (error as Error).message;
+  const locked = /lock/i.test(message);
+  return new FaucetError("connection", `could not open ${texts.engine} database ${location.path}: ${message}`, {
+    cause: error,
+    connector: texts.connector,
+    retryable: locked,
+    hint: locked ? texts.lockedHint : texts.hint,
+  });
 }

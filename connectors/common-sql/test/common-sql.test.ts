@@ -8,6 +8,7 @@ import {
   incrementalSettings,
   isReplayedToken,
   jsonColumnOf,
+  openDatabaseError,
   PageAssembler,
   packStatements,
   pageColumns,
@@ -329,5 +330,17 @@ describe("options other dialects need", () => {
     expect(sqlite("sqlite:file:///abs/x.db")).toEqual({ path: "/abs/x.db", memory: false });
     expect(sqlite("sqlite::memory:?cache=shared")).toEqual({ path: ":memory:", memory: true });
     expect(databaseLocation("DUCKDB:a?b", ["duckdb"], "/base")).toEqual({ path: "/base/DUCKDB:a?b", memory: false });
+  });
+
+  test("openDatabaseError: a held lock is retryable with its own hint, anything else is not", () => {
+    const location = { path: "/data/app.duckdb", memory: false };
+    const texts = { engine: "DuckDB", connector: "sink-duckdb", lockedHint: "stop it", hint: "check `database`" };
+    const cause = new Error("IO Error: Could not set lock on file");
+    const locked = openDatabaseError(cause, location, texts);
+    expect(locked).toMatchObject({ kind: "connection", retryable: true, hint: "stop it", connector: "sink-duckdb" });
+    expect(locked.message).toContain("could not open DuckDB database /data/app.duckdb: IO Error: Could not set lock");
+    expect(locked.cause).toBe(cause);
+    const missing = openDatabaseError(new Error("No such file or directory"), location, texts);
+    expect(missing).toMatchObject({ kind: "connection", retryable: false, hint: "check `database`" });
   });
 });

@@ -8,6 +8,7 @@ import {
   databaseLocation,
   ensureSinkTable,
   inTransaction,
+  openDatabaseError,
   pageColumns,
   RowError,
   rowFailure,
@@ -342,15 +343,11 @@ export class DuckdbSink implements Sink {
         : await DuckDBInstance.fromCache(location.path);
       return await this.#instance.connect();
     } catch (error) {
-      const message = (error as Error).message;
-      const locked = /lock/i.test(message);
-      throw new FaucetError("connection", `could not open DuckDB database ${location.path}: ${message}`, {
-        cause: error,
+      throw openDatabaseError(error, location, {
+        engine: "DuckDB",
         connector: CONNECTOR,
-        retryable: locked,
-        hint: locked
-          ? "another process holds the database open; stop it, or write to another file"
-          : "check `database` (a file path or :memory:) and that its directory can be written",
+        lockedHint: "another process holds the database open; stop it, or write to another file",
+        hint: "check `database` (a file path or :memory:) and that its directory can be written",
       });
     }
   }

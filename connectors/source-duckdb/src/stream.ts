@@ -7,6 +7,7 @@ import {
   databaseLocation,
   decodeFailure,
   LazyResource,
+  openDatabaseError,
   quoteIdentifier,
   ReadCursor,
   type ReadPlan,
@@ -207,15 +208,11 @@ async function openInstance(location: DatabaseLocation, readOnly: boolean): Prom
     // (a second plain instance could not lock it); each handle is released on its own.
     return await DuckDBInstance.fromCache(location.path, readOnly ? { access_mode: "READ_ONLY" } : {});
   } catch (error) {
-    const message = (error as Error).message;
-    const locked = /lock/i.test(message);
-    throw new FaucetError("connection", `could not open DuckDB database ${location.path}: ${message}`, {
-      cause: error,
+    throw openDatabaseError(error, location, {
+      engine: "DuckDB",
       connector: CONNECTOR,
-      retryable: locked,
-      hint: locked
-        ? "another process holds the database open for writing; set read_only: true to read beside it"
-        : "check `database` (a file path or :memory:) and that its directory exists",
+      lockedHint: "another process holds the database open for writing; set read_only: true to read beside it",
+      hint: "check `database` (a file path or :memory:) and that its directory exists",
     });
   }
 }
