@@ -1,4 +1,4 @@
-import { secret, type Value, z } from "faucet-core";
+import { MAX_BATCH_SIZE, secret, type Value, z } from "faucet-core";
 import { compileJsonPath } from "./json-path.js";
 
 /**
@@ -257,3 +257,12 @@ export function replicationMethodOf(config: {
 }): ReplicationMethod {
   return config.replication_method ?? (config.replication_key ? "incremental" : "full_table");
 }
+
+/**
+ * `batch_size` of the HTTP connectors: records per request or page, 0 to 1,000,000, 1000 by
+ * default. Give it the connector's own `describe`, saying what 0 means there.
+ *
+ * @example
+ * const Config = z.strictObject({ batch_size: batchSizeField.describe("Records per request") });
+ */
+export const batchSizeField = z.number().int().min(0).max(MAX_BATCH_SIZE).default(1000);

@@ -48,6 +48,7 @@ export { createHttpClient, HttpClient } from "./client.js";
 export type { ReplicationMethod } from "./config.js";
 export {
   AuthConfig,
+  batchSizeField,
   httpResilienceFields,
   jsonPathField,
   replicationMethodField,

@@ -1,5 +1,5 @@
-import { AuthConfig, httpResilienceFields, TlsConfig } from "faucet-common-http";
-import { MAX_BATCH_SIZE, z } from "faucet-core";
+import { AuthConfig, batchSizeField, httpResilienceFields, TlsConfig } from "faucet-common-http";
+import { z } from "faucet-core";
 
 /**
  * The config of the HTTP sink: one zod schema, the source of truth for the TypeScript type, the
@@ -84,13 +84,9 @@ export const HttpSinkConfig = z
     auth: AuthConfig.optional(),
     tls: TlsConfig.optional(),
     batch_mode: BatchMode.default("individual"),
-    batch_size: z
-      .number()
-      .int()
-      .min(0)
-      .max(MAX_BATCH_SIZE)
-      .default(1000)
-      .describe("Array mode: records per request; 0 sends each page the pipeline hands over as one array"),
+    batch_size: batchSizeField.describe(
+      "Array mode: records per request; 0 sends each page the pipeline hands over as one array",
+    ),
     concurrency: z
       .number()
       .int()

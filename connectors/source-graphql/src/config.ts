@@ -2,13 +2,14 @@ import {
   AuthConfig,
   BOOKMARK_FORMATS,
   BOOKMARK_PLACEHOLDER,
+  batchSizeField,
   httpResilienceFields,
   jsonPathField,
   replicationMethodField,
   replicationMethodOf,
   TlsConfig,
 } from "faucet-common-http";
-import { isValueObject, MAX_BATCH_SIZE, type Value, z } from "faucet-core";
+import { isValueObject, type Value, z } from "faucet-core";
 
 /**
  * The config of the GraphQL source: one zod schema, the source of truth for the TypeScript type,
@@ -141,13 +142,9 @@ export const GraphqlSourceConfig = z
       .positive()
       .optional()
       .describe("Stop after this many requests (with a warning); no cap by default — a cursor loop guard ends runs"),
-    batch_size: z
-      .number()
-      .int()
-      .min(0)
-      .max(MAX_BATCH_SIZE)
-      .default(1000)
-      .describe("Records per request, sent in `page_size_variable`; 0 omits it so the server's default applies"),
+    batch_size: batchSizeField.describe(
+      "Records per request, sent in `page_size_variable`; 0 omits it so the server's default applies",
+    ),
     replication_method: ReplicationMethod.optional(),
     replication_key: z
       .string()

@@ -1,4 +1,5 @@
-import { MAX_BATCH_SIZE, secret, z } from "faucet-core";
+import { batchSizeField } from "faucet-common-http";
+import { secret, z } from "faucet-core";
 
 /**
  * The config of the webhook source: one zod schema, the source of truth for the TypeScript type,
@@ -108,13 +109,7 @@ export const WebhookSourceConfig = z
     // redacted from every message.
     authorization_header: z.string().min(1).default("authorization").describe("Header that carries `auth_token`"),
     signature: SignatureConfig.optional(),
-    batch_size: z
-      .number()
-      .int()
-      .min(0)
-      .max(MAX_BATCH_SIZE)
-      .default(1000)
-      .describe("Most records per page; 0 hands everything over in one page when the run ends"),
+    batch_size: batchSizeField.describe("Most records per page; 0 hands everything over in one page when the run ends"),
     max_buffered_records: z
       .number()
       .int()
