@@ -11,14 +11,7 @@ import {
   type TestServer,
 } from "../../common-http/test/server.js";
 
-export {
-  captureLogger,
-  faucetError,
-  rejection,
-  seededRandom,
-  sendJson,
-} from "../../common-http/test/server.js";
-export type { SeenRequest, TestServer };
+export * from "../../common-http/test/server.js";
 
 vi.setConfig({ testTimeout: 20_000, hookTimeout: 20_000 });
 

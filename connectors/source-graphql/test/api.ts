@@ -13,16 +13,7 @@ import {
   type TestServer,
 } from "../../common-http/test/server.js";
 
-export {
-  captureLogger,
-  faucetError,
-  memorySink,
-  rejection,
-  seededRandom,
-  sendJson,
-  sendText,
-} from "../../common-http/test/server.js";
-export type { SeenRequest, TestServer };
+export * from "../../common-http/test/server.js";
 
 vi.setConfig({ testTimeout: 20_000, hookTimeout: 20_000 });
 

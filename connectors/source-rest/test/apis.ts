@@ -1,26 +1,9 @@
 import type { ServerResponse } from "node:http";
 import { RestSource, type RestSourceConfigInput } from "faucet-source-rest";
 import { vi } from "vitest";
-import {
-  captureLogger,
-  closedAfterEach,
-  type Handler,
-  readPages,
-  type SeenRequest,
-  sendJson,
-  type TestServer,
-} from "../../common-http/test/server.js";
+import { captureLogger, closedAfterEach, type Handler, readPages, sendJson } from "../../common-http/test/server.js";
 
-export {
-  captureLogger,
-  faucetError,
-  memorySink,
-  rejection,
-  seededRandom,
-  sendJson,
-  sendText,
-} from "../../common-http/test/server.js";
-export type { Handler, SeenRequest, TestServer };
+export * from "../../common-http/test/server.js";
 
 /** One record of the fake APIs: ids from 1, a name and an ISO timestamp that grows with the id. */
 export interface Item {

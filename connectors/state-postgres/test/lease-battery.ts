@@ -9,6 +9,7 @@ import {
   type LeaseOptions,
   type Logger,
   Pipeline,
+  type Sink,
   type Source,
   type StateLease,
   type StateStore,
@@ -74,6 +75,41 @@ export function recordingLogger(): Logger & { lines: string[] } {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * An incremental source of the records `{id}` for ids 1 to `last`, one per page with the id as
+ * its bookmark, resuming after the start bookmark. With `gate`, the page of id 3 waits for it.
+ */
+export function numbersSource(last: number, gate?: Promise<void>): Source {
+  let after = 0;
+  const ids = () => Array.from({ length: Math.max(0, last - after) }, (_, i) => after + 1 + i);
+  return {
+    connectorName: () => "numbers",
+    capabilities: () => ({ incremental: true, deterministicReplay: true, discover: false }),
+    applyStartBookmark: (bookmark) => {
+      after = bookmark as number;
+    },
+    fetchWithContext: async () => ids().map((id) => ({ id })),
+    async *streamPages(): AsyncGenerator<StreamPage> {
+      for (const id of ids()) {
+        if (id === 3 && gate) await gate;
+        yield { records: [{ id }], bookmark: id };
+      }
+    },
+  };
+}
+
+/** A sink that keeps what it is given in `written`. */
+export function keepingSink(): Sink & { written: Value[] } {
+  const written: Value[] = [];
+  return {
+    written,
+    writeBatch: async (records: readonly Value[]) => {
+      written.push(...records);
+      return records.length;
+    },
+  };
+}
 
 /**
  * Registers the shared lease tests (call it inside the suite that checks the service is up):
@@ -175,36 +211,10 @@ export function testLeases(options: LeaseBatteryOptions): void {
     const blocked = new Promise<void>((resolve) => {
       unblock = resolve;
     });
-    const source = (gate?: Promise<void>): Source => {
-      let after = 0;
-      return {
-        connectorName: () => "numbers",
-        capabilities: () => ({ incremental: true, deterministicReplay: true, discover: false }),
-        applyStartBookmark: (bookmark) => {
-          after = bookmark as number;
-        },
-        fetchWithContext: async () => [],
-        async *streamPages(): AsyncGenerator<StreamPage> {
-          for (let id = after + 1; id <= 4; id++) {
-            if (id === 3 && gate) await gate;
-            yield { records: [{ id }], bookmark: id };
-          }
-        },
-      };
-    };
-    const sink = () => {
-      const written: Value[] = [];
-      return {
-        written,
-        writeBatch: async (records: readonly Value[]) => {
-          written.push(...records);
-          return records.length;
-        },
-      };
-    };
+    const source = (gate?: Promise<void>) => numbersSource(4, gate);
     const pipeline = space("pipeline");
     const [first, second] = [pipeline.store(), pipeline.store()];
-    const firstSink = sink();
+    const firstSink = keepingSink();
     let pages = 0;
     let committed!: () => void;
     const twoPages = new Promise<void>((resolve) => {
@@ -222,7 +232,7 @@ export function testLeases(options: LeaseBatteryOptions): void {
     await twoPages;
     expect(await first.get("numbers")).toBe(2);
 
-    const secondSink = sink();
+    const secondSink = keepingSink();
     const error = await rejection(
       new Pipeline(source(), secondSink, { stateStore: second, stateKey: "numbers" }).run(),
     );

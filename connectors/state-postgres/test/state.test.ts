@@ -1,8 +1,9 @@
 import { describeWithService } from "faucet-conformance";
-import { FaucetError, Pipeline, type Source, type Value } from "faucet-core";
+import { FaucetError, Pipeline, type Value } from "faucet-core";
 import { definition, PostgresStateStore } from "faucet-state-postgres";
 import { afterAll, expect, test } from "vitest";
 import { PG_URL, sql } from "./helpers.js";
+import { keepingSink, numbersSource } from "./lease-battery.js";
 
 const SCHEMA = "faucet_test_state_postgres";
 
@@ -41,28 +42,8 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "state-postgres", 
   });
 
   test("a pipeline resumes from the bookmark a Postgres store kept", async () => {
-    const rows = [1, 2, 3, 4, 5].map((id) => ({ id }));
-    const source = (): Source => {
-      let after = 0;
-      return {
-        connectorName: () => "numbers",
-        capabilities: () => ({ incremental: true, deterministicReplay: true, discover: false }),
-        applyStartBookmark: (b) => {
-          after = b as number;
-        },
-        fetchWithContext: async () => rows.filter((r) => r.id > after),
-        async *streamPages() {
-          for (const r of rows.filter((x) => x.id > after)) yield { records: [r], bookmark: r.id };
-        },
-      };
-    };
-    const seen: Value[] = [];
-    const sink = {
-      writeBatch: async (records: readonly Value[]) => {
-        seen.push(...records);
-        return records.length;
-      },
-    };
+    const source = () => numbersSource(5);
+    const sink = keepingSink();
     const state = () => new PostgresStateStore({ connection_url: PG_URL, schema: SCHEMA, table: "resume" });
     const first = state();
     await new Pipeline(source(), sink, { stateStore: first, stateKey: "numbers", limit: 2 }).run();
@@ -71,7 +52,7 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "state-postgres", 
     await new Pipeline(source(), sink, { stateStore: second, stateKey: "numbers" }).run();
     expect(await second.get("numbers")).toBe(5);
     await second.close();
-    expect(seen).toEqual(rows);
+    expect(sink.written).toEqual([1, 2, 3, 4, 5].map((id) => ({ id })));
   });
 
   test("an unreachable server is a connection error of the state store", async () => {
