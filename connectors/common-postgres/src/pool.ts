@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from "node:tls";
 import { type LazyResource, lazyPool, readTlsFiles } from "faucet-common-sql";
-import { type ErrorKind, type Logger, registerSecret, silentLogger } from "faucet-core";
+import { type ErrorKind, FaucetError, type Logger, registerSecret, silentLogger } from "faucet-core";
 import type { Pool, PoolClient, QueryResult, QueryResultRow } from "pg";
 import { type ConnectionConfig, type ResolvedConnection, resolveConnection } from "./config.js";
 import { connectError, queryError } from "./errors.js";
@@ -78,14 +78,24 @@ export class PostgresPool {
     kind: ErrorKind,
     what = "query failed",
   ): Promise<QueryResult<R>> {
+    return await this.withClient(async (client) => {
+      try {
+        return await client.query<R>(sql, params as unknown[]);
+      } catch (error) {
+        throw queryError(error, kind, this.connector, what);
+      }
+    });
+  }
+
+  /** Runs `fn` on a pooled connection; a connection that broke is destroyed, not reused. */
+  async withClient<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.connect();
     let broken = false;
     try {
-      return await client.query<R>(sql, params as unknown[]);
+      return await fn(client);
     } catch (error) {
-      const mapped = queryError(error, kind, this.connector, what);
-      broken = mapped.kind === "connection";
-      throw mapped;
+      broken = FaucetError.is(error) && error.kind === "connection";
+      throw error;
     } finally {
       client.release(broken);
     }

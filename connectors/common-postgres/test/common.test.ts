@@ -176,6 +176,20 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "connections", () 
     await pool.close();
   });
 
+  test("withClient reuses a healthy connection and destroys one a connection error broke", async () => {
+    const pool = new PostgresPool({ connection_url: URL }, { connector: "test", maxConnections: 1 });
+    const pid = () =>
+      pool.withClient(async (client) => (await client.query("SELECT pg_backend_pid() AS pid")).rows[0].pid as number);
+    const first = await pid();
+    expect(await pid()).toBe(first);
+    const killed = await pool
+      .query("SELECT pg_terminate_backend(pg_backend_pid())", [], "source")
+      .catch((error: unknown) => error);
+    expect(FaucetError.is(killed) && killed.kind).toBe("connection");
+    expect(await pid()).not.toBe(first);
+    await pool.close();
+  });
+
   test("a closed port is a connection error naming host, port and user", async () => {
     const pool = new PostgresPool(
       { host: "127.0.0.1", port: 1, user: "alice", password: "pw-never-shown" },

@@ -120,7 +120,7 @@ export class PostgresSink implements Sink {
     this.#overwrite = new OverwriteTarget<TableRef, PostgresTables>({
       table: this.#table,
       staging: stagingTable(this.#table),
-      withTables: (fn) => this.#withClient((client) => fn(this.#tables(client))),
+      withTables: (fn) => this.#pool.withClient((client) => fn(this.#tables(client))),
       createLikeSql: (staging, table) => `CREATE TABLE ${staging} (LIKE ${table} INCLUDING ALL)`,
       swap: (tables, staging) => this.#swap(tables.client, staging),
       onRetarget: () => {
@@ -143,7 +143,7 @@ export class PostgresSink implements Sink {
 
   async writeBatch(records: readonly Value[]): Promise<number> {
     if (records.length === 0) return 0;
-    return await this.#withClient(async (client) => {
+    return await this.#pool.withClient(async (client) => {
       await this.#ensureTable(client, records);
       // An append by COPY is one statement, atomic on its own: no BEGIN/COMMIT round trips.
       if (this.#method === "copy" && this.config.write_mode !== "upsert" && this.config.write_mode !== "delete") {
@@ -158,7 +158,7 @@ export class PostgresSink implements Sink {
    * sequence is not beyond the one already committed is a replay: nothing is written.
    */
   async writeBatchIdempotent(records: readonly Value[], scope: string, token: string): Promise<number> {
-    return await this.#withClient(async (client) => {
+    return await this.#pool.withClient(async (client) => {
       await this.#ensureTokenTable(client);
       if (records.length > 0) await this.#ensureTable(client, records);
       const tokens = this.#tokenTable();
@@ -191,7 +191,7 @@ export class PostgresSink implements Sink {
   }
 
   async lastCommittedToken(scope: string): Promise<string | undefined> {
-    return await this.#withClient(async (client) => {
+    return await this.#pool.withClient(async (client) => {
       await this.#ensureTokenTable(client);
       const { rows } = await this.#run(
         client,
@@ -205,7 +205,7 @@ export class PostgresSink implements Sink {
 
   async currentSchema(): Promise<SinkSchema | undefined> {
     if (this.#jsonb !== undefined) return undefined;
-    const columns = await this.#withClient((client) => this.#loadColumns(client));
+    const columns = await this.#pool.withClient((client) => this.#loadColumns(client));
     if (!columns) return undefined;
     return { columns: [...columns.values()].map((c) => ({ name: c.name, type: c.sqlType, nullable: c.nullable })) };
   }
@@ -219,7 +219,7 @@ export class PostgresSink implements Sink {
       ...(change.relaxColumns ?? []).map((name) => `ALTER COLUMN ${quoteIdent(name)} DROP NOT NULL`),
     ];
     if (actions.length === 0) return;
-    await this.#withClient((client) =>
+    await this.#pool.withClient((client) =>
       this.#run(client, `ALTER TABLE ${table} ${actions.join(", ")}`, [], `evolving ${table} failed`),
     );
     this.#columns = undefined;
@@ -245,7 +245,7 @@ export class PostgresSink implements Sink {
       connect: () => this.#pool.query("SELECT 1", [], "connection"),
       table: sqlName(this.#table),
       createTable: this.config.create_table,
-      exists: () => this.#withClient((client) => this.#exists(client, this.#table)),
+      exists: () => this.#pool.withClient((client) => this.#exists(client, this.#table)),
       writable: async () => {
         const { rows } = await this.#pool.query<{ ok: boolean }>(
           "SELECT has_table_privilege($1, 'INSERT') AS ok",
@@ -565,19 +565,6 @@ export class PostgresSink implements Sink {
     return await inTransaction((sql, what) => this.#run(client, sql, [], what), fn, {
       wrap: (error) => queryError(error, "sink", CONNECTOR, "the transaction failed"),
     });
-  }
-
-  async #withClient<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
-    let broken = false;
-    try {
-      return await fn(client);
-    } catch (error) {
-      broken = FaucetError.is(error) && error.kind === "connection";
-      throw error;
-    } finally {
-      client.release(broken);
-    }
   }
 }
 
