@@ -3,9 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { testSource } from "faucet-conformance";
-import { FaucetError, fetchAll, type StreamPage, type Value } from "faucet-core";
+import { FaucetError, fetchAll, type Value } from "faucet-core";
 import { DuckdbSource, type DuckdbSourceConfigInput, definition } from "faucet-source-duckdb";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { readPages } from "../../common-sql/test/source-helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "faucet-source-duckdb-"));
 const database = join(dir, "source.duckdb");
@@ -20,13 +21,6 @@ async function run(sql: string): Promise<void> {
     connection.closeSync();
     instance.closeSync();
   }
-}
-
-async function pages(source: DuckdbSource, batch: number): Promise<StreamPage[]> {
-  const out: StreamPage[] = [];
-  for await (const page of source.streamPages({}, batch)) out.push(page);
-  await source.close();
-  return out;
 }
 
 beforeAll(async () => {
@@ -127,7 +121,7 @@ test("DuckDB's readers: read_csv, read_json and read_parquet queries stream too"
   ]);
   const parquet = join(dir, "numbers.parquet");
   await run(`COPY (SELECT range AS n, range * 2 AS twice FROM range(5000)) TO '${parquet}' (FORMAT PARQUET)`);
-  const read = await pages(
+  const read = await readPages(
     new DuckdbSource({ database: ":memory:", query: `SELECT * FROM read_parquet('${parquet}')`, batch_size: 1000 }),
     0,
   );
@@ -155,7 +149,7 @@ test("incremental: bookmarks on every page, equal keys kept together, resume aft
   await run(
     "CREATE OR REPLACE TABLE events AS SELECT range + 1 AS id, TIMESTAMP '2024-01-01' + INTERVAL (range // 3) SECOND AS at FROM range(25)",
   );
-  const first = await pages(new DuckdbSource({ database, table: "events", replication_key: "at" }), 4);
+  const first = await readPages(new DuckdbSource({ database, table: "events", replication_key: "at" }), 4);
   expect(first.map((p) => p.records.length)).toEqual([6, 6, 6, 6, 1]);
   expect(first[0]?.bookmark).toBe("2024-01-01T00:00:01");
   const resumed = new DuckdbSource({ database, table: "events", replication_key: "at" });

@@ -1,19 +1,13 @@
 import { describeWithService, testSource } from "faucet-conformance";
-import { FaucetError, fetchAll, type Logger, type StreamPage, type Value } from "faucet-core";
+import { FaucetError, fetchAll, type Logger, type Value } from "faucet-core";
 import { definition, MysqlSource, type MysqlSourceConfigInput } from "faucet-source-mysql";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { ADMIN_URL, freshDatabase, sql } from "../../common-mysql/test/server.js";
+import { readPages } from "../../common-sql/test/source-helpers.js";
 
 // Every table this file reads lives in a database of its own, so discover() sees only these.
 const DATABASE = "faucet_test_source_mysql";
 let url = "";
-
-async function pages(source: MysqlSource, batch: number): Promise<StreamPage[]> {
-  const out: StreamPage[] = [];
-  for await (const page of source.streamPages({}, batch)) out.push(page);
-  await source.close();
-  return out;
-}
 
 function recordingLogger(): Logger & { warnings: string[] } {
   const warnings: string[] = [];
@@ -141,13 +135,13 @@ await describeWithService({ name: "MariaDB", port: 3306 }, "source-mysql", () =>
         `v${i}`,
       ]),
     ]);
-    const first = await pages(new MysqlSource({ connection_url: url, table: "events", replication_key: "at" }), 4);
+    const first = await readPages(new MysqlSource({ connection_url: url, table: "events", replication_key: "at" }), 4);
     expect(first.every((p) => p.bookmark !== undefined)).toBe(true);
     expect(first.map((p) => p.records.length)).toEqual([6, 6, 6, 6, 1]);
     expect(first[0]?.bookmark).toBe("2024-01-01T00:00:01.500000Z");
     const resumed = new MysqlSource({ connection_url: url, table: "events", replication_key: "at" });
     resumed.applyStartBookmark(first[1]?.bookmark as Value);
-    const rest = await pages(resumed, 100);
+    const rest = await readPages(resumed, 100);
     expect(rest.flatMap((p) => p.records).map((r) => (r as { id: number }).id)).toEqual(
       Array.from({ length: 13 }, (_, i) => i + 13),
     );

@@ -1,19 +1,13 @@
 import { describeWithService, testSource } from "faucet-conformance";
-import { FaucetError, fetchAll, type StreamPage, type Value } from "faucet-core";
+import { FaucetError, fetchAll, type Value } from "faucet-core";
 import { definition, PostgresSource, type PostgresSourceConfigInput } from "faucet-source-postgres";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { ADMIN_URL, ensureDatabase, sql } from "../../common-postgres/test/server.js";
+import { readPages } from "../../common-sql/test/source-helpers.js";
 
 // Every table this file reads lives in a database of its own, so discover() sees only these.
 const DATABASE = "faucet_test_source_postgres";
 let url = "";
-
-async function pages(source: PostgresSource, batch: number): Promise<StreamPage[]> {
-  const out: StreamPage[] = [];
-  for await (const page of source.streamPages({}, batch)) out.push(page);
-  await source.close();
-  return out;
-}
 
 await describeWithService({ name: "PostgreSQL", port: 5432 }, "source-postgres", () => {
   beforeAll(async () => {
@@ -135,7 +129,7 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "source-postgres",
     );
     await sql(url, "UPDATE dup SET k = 1 WHERE n = 1");
     const config = { connection_url: url, table: "dup", replication_key: "k", batch_size: 3 };
-    const first = await pages(new PostgresSource(config), 3);
+    const first = await readPages(new PostgresSource(config), 3);
     expect(first.every((p) => p.bookmark !== undefined)).toBe(true);
     expect(first[0]?.records.map((r) => (r as { k: number }).k)).toEqual([1, 2, 2, 2, 2]);
     const keys = first.flatMap((p) => p.records.map((r) => (r as { k: number }).k));
@@ -145,7 +139,7 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "source-postgres",
     for (const [i, page] of first.entries()) {
       const resumed = new PostgresSource(config);
       resumed.applyStartBookmark(page.bookmark as Value);
-      const rest = (await pages(resumed, 3)).flatMap((p) => p.records);
+      const rest = (await readPages(resumed, 3)).flatMap((p) => p.records);
       expect(rest).toEqual(first.slice(i + 1).flatMap((p) => p.records));
     }
   });
