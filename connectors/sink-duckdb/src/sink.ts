@@ -8,6 +8,7 @@ import {
   databaseLocation,
   ensureSinkTable,
   inTransaction,
+  LazyResource,
   openDatabaseError,
   pageColumns,
   RowError,
@@ -71,11 +72,9 @@ export class DuckdbSink implements Sink {
   readonly #schema: string | undefined;
   readonly #name: string;
   readonly #json: string | undefined;
-  #instance: DuckDBInstance | undefined;
-  #connection: Promise<DuckDBConnection> | undefined;
+  readonly #database: LazyResource<OpenDatabase>;
   #columns: Map<string, Column> | undefined;
   #tokenTableReady = false;
-  #closed = false;
 
   constructor(config: DuckdbSinkConfigInput, options: DuckdbSinkOptions = {}) {
     this.config = parseConfig(DuckdbSinkConfig, config, { connector: CONNECTOR });
@@ -85,6 +84,15 @@ export class DuckdbSink implements Sink {
     this.#schema = dot > 0 ? this.config.table_name.slice(0, dot) : undefined;
     this.#name = dot > 0 ? this.config.table_name.slice(dot + 1) : this.config.table_name;
     this.#json = jsonColumn(this.config);
+    this.#database = new LazyResource({
+      open: () => this.#open(),
+      end: ({ instance, connection }) => {
+        connection.closeSync();
+        instance.closeSync();
+      },
+      connector: CONNECTOR,
+      closedMessage: "the sink is closed",
+    });
   }
 
   connectorName(): string {
@@ -182,14 +190,7 @@ export class DuckdbSink implements Sink {
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    const pending = this.#connection;
-    this.#connection = undefined;
-    const connection = await pending?.catch(() => undefined);
-    connection?.closeSync();
-    this.#instance?.closeSync();
-    this.#instance = undefined;
+    await this.#database.close();
   }
 
   /** Appends a page on the open transaction; a value DuckDB refuses fails with its record's index. */
@@ -322,27 +323,25 @@ export class DuckdbSink implements Sink {
   }
 
   async #connect(): Promise<DuckDBConnection> {
-    if (this.#closed) throw new FaucetError("connection", "the sink is closed", { connector: CONNECTOR });
-    this.#connection ??= this.#open();
-    return await this.#connection.catch((error: unknown) => {
-      this.#connection = undefined;
-      throw error;
-    });
+    return (await this.#database.get()).connection;
   }
 
-  async #open(): Promise<DuckDBConnection> {
+  async #open(): Promise<OpenDatabase> {
     const { DuckDBInstance } = await import("@duckdb/node-api");
     const { mkdir } = await import("node:fs/promises");
     const { dirname } = await import("node:path");
     const location = this.#location;
+    let instance: DuckDBInstance | undefined;
     try {
       if (!location.memory) await mkdir(dirname(location.path), { recursive: true });
       // The process-wide cache lets a source and a sink in one process share a database file.
-      this.#instance = location.memory
+      instance = location.memory
         ? await DuckDBInstance.create(":memory:")
         : await DuckDBInstance.fromCache(location.path);
-      return await this.#instance.connect();
+      return { instance, connection: await instance.connect() };
     } catch (error) {
+      // The next write opens afresh: release a handle this attempt got before it failed.
+      instance?.closeSync();
       throw openDatabaseError(error, location, {
         engine: "DuckDB",
         connector: CONNECTOR,
@@ -351,6 +350,12 @@ export class DuckdbSink implements Sink {
       });
     }
   }
+}
+
+/** The sink's database handle and its one connection, opened together on first use. */
+interface OpenDatabase {
+  instance: DuckDBInstance;
+  connection: DuckDBConnection;
 }
 
 function sinkError(error: unknown, what: string): FaucetError {

@@ -252,6 +252,17 @@ describe("own cases", () => {
     await sink.close();
   });
 
+  test("a sink whose database would not open tries again on the next write; once closed it refuses writes", async () => {
+    const sink = new DuckdbSink({ database: join(notADirectory, "x.duckdb"), table_name: "t", create_table: true });
+    const failed = await sink.writeBatch([{ a: 1 }]).catch((error: unknown) => error);
+    expect(FaucetError.is(failed, "connection") && failed.message).toContain("could not open DuckDB database");
+    expect(FaucetError.is(await sink.writeBatch([{ a: 1 }]).catch((error: unknown) => error), "connection")).toBe(true);
+    await sink.close();
+    await sink.close();
+    const closed = await sink.writeBatch([{ a: 1 }]).catch((error: unknown) => error);
+    expect(FaucetError.is(closed, "connection") && closed.message).toContain("the sink is closed");
+  });
+
   test("the definition: Rust keys, duckdb: prefix, relative paths against the config's directory", async () => {
     expect(definition).toMatchObject({ kind: "sink", type: "duckdb" });
     const sink = await definition.create(
