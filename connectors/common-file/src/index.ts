@@ -28,7 +28,7 @@ export { parsePages, sourceInputs, utf8Chunks } from "./inputs.js";
 export type { LocationRules } from "./location.js";
 export { locationPath, refineLocation, S3Location } from "./location.js";
 export type { OutputFileOptions } from "./output.js";
-export { appendOnlyCapabilities, OutputFile } from "./output.js";
+export { appendOnlyCapabilities, createOutputFile, OutputFile } from "./output.js";
 export type { ExpandOptions } from "./paths.js";
 export { expandPaths, hasGlob, resolvePath } from "./paths.js";
 export type { ReadOptions } from "./read.js";

@@ -1,7 +1,7 @@
 import { access, constants, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { SinkCapabilities } from "faucet-core";
-import type { Compression } from "./compression.js";
+import { type Compression, type CompressionChoice, detectCompression } from "./compression.js";
 import { FileWriter } from "./write.js";
 
 /**
@@ -29,6 +29,20 @@ export interface OutputFileOptions {
   /** Always append to the file (the `append` config key). */
   append: boolean;
   compression: Compression;
+}
+
+/**
+ * The output file a file sink's `path`, `append` and `compression` config keys name.
+ *
+ * @example
+ * this.file = createOutputFile(this.config, "sink-jsonl");
+ */
+export function createOutputFile(
+  config: { path: string; append: boolean; compression: CompressionChoice },
+  connector: string,
+): OutputFile {
+  const compression = detectCompression(config.path, config.compression);
+  return new OutputFile(config.path, { connector, append: config.append, compression });
 }
 
 /**
@@ -65,6 +79,11 @@ export class OutputFile {
   /** The run starts from a bookmark: append instead of truncating. Call before the first write. */
   resume(): void {
     this.#resuming = true;
+  }
+
+  /** The codec the file is written with. */
+  get compression(): Compression {
+    return this.#options.compression;
   }
 
   /** True when this run appends to the file rather than replacing it. */

@@ -1,9 +1,9 @@
 import {
   appendOnlyCapabilities,
   type Compression,
+  createOutputFile,
   csvRowFormatter,
-  detectCompression,
-  OutputFile,
+  type OutputFile,
   readChunks,
 } from "faucet-common-file";
 import {
@@ -54,11 +54,7 @@ export class CsvSink implements Sink {
 
   constructor(config: CsvSinkInput, options: CsvSinkOptions = {}) {
     this.config = parseConfig(CsvSinkConfig, config, { connector: CONNECTOR });
-    this.#file = new OutputFile(this.config.path, {
-      connector: CONNECTOR,
-      append: this.config.append,
-      compression: detectCompression(this.config.path, this.config.compression),
-    });
+    this.#file = createOutputFile(this.config, CONNECTOR);
     this.#format = csvRowFormatter(this.config.delimiter);
     this.#logger = options.logger;
     this.#ignoreExtra =
@@ -111,11 +107,7 @@ export class CsvSink implements Sink {
     const writer = await this.#file.writer();
     let columns: string[] | undefined;
     if (writer.initialSize > 0 && this.config.write_headers)
-      columns = await readHeader(
-        writer.path,
-        detectCompression(this.config.path, this.config.compression),
-        this.config.delimiter,
-      );
+      columns = await readHeader(writer.path, this.#file.compression, this.config.delimiter);
     let header = "";
     if (!columns) {
       const seen = new Set<string>();

@@ -1,4 +1,4 @@
-import { appendOnlyCapabilities, detectCompression, OutputFile } from "faucet-common-file";
+import { appendOnlyCapabilities, createOutputFile, type OutputFile } from "faucet-common-file";
 import {
   type CheckReport,
   type JsonSchema,
@@ -33,11 +33,7 @@ export class JsonlSink implements Sink {
 
   constructor(config: JsonlSinkInput) {
     this.config = parseConfig(JsonlSinkConfig, config, { connector: CONNECTOR });
-    this.#file = new OutputFile(this.config.path, {
-      connector: CONNECTOR,
-      append: this.config.append,
-      compression: detectCompression(this.config.path, this.config.compression),
-    });
+    this.#file = createOutputFile(this.config, CONNECTOR);
   }
 
   connectorName(): string {
