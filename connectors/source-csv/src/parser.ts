@@ -1,7 +1,8 @@
 import { isAscii } from "node:buffer";
 import type { Value, ValueObject } from "faucet-core";
-// The light entry: this module also runs in parallel-pages workers, which must not load zod.
+// The light entries: this module also runs in parallel-pages workers, which must not load zod.
 import { FaucetError } from "faucet-core/errors";
+import { compileRecordBuilder } from "faucet-core/records";
 
 // Buffer's own slice decoders: no argument normalisation, the fastest way from bytes to a string.
 interface FastSlices {
@@ -372,7 +373,7 @@ export class CsvParser {
       for (let i = 0; i < n; i++) names.push(`column_${i}`);
     }
     this.#names = names;
-    this.#build = compileRecord(names);
+    this.#build = compileRecordBuilder(names);
   }
 
   #ragged(n: number, names: string[], line: number): ValueObject {
@@ -446,7 +447,7 @@ function cachedRecordBuilder(names: readonly string[]): (values: Value[]) => Val
   let build = builders.get(key);
   if (!build) {
     if (builders.size >= 64) builders.clear();
-    build = compileRecord(names);
+    build = compileRecordBuilder(names);
     builders.set(key, build);
   }
   return build;
@@ -454,16 +455,10 @@ function cachedRecordBuilder(names: readonly string[]): (values: Value[]) => Val
 
 /**
  * A function building one record from the values of a row, compiled from the column names as
- * one object literal, so every record it builds has the same shape (hidden class).
+ * one object literal, so every record it builds has the same shape (hidden class): faucet-core's
+ * builder, under the name this package has always exported.
  */
-export function compileRecord(names: readonly string[]): (values: Value[]) => ValueObject {
-  // JSON.stringify yields a valid JS string literal; `__proto__` must be a computed key, or the
-  // literal would set the prototype instead of a property.
-  const properties = names.map(
-    (name, i) => `${name === "__proto__" ? `["__proto__"]` : JSON.stringify(name)}: v[${i}]`,
-  );
-  return new Function("v", `"use strict"; return { ${properties.join(", ")} };`) as (values: Value[]) => ValueObject;
-}
+export const compileRecord = compileRecordBuilder;
 
 /**
  * A JSON number for the bytes of a plain decimal (`-12`, `3.5`, `1e6`), or undefined. Numbers

@@ -9,6 +9,7 @@ import {
 } from "faucet-common-sqlite";
 import {
   type CheckReport,
+  compileRecordBuilder,
   type DatasetDescriptor,
   FaucetError,
   type FetchContext,
@@ -16,12 +17,12 @@ import {
   type JsonSchema,
   parseConfig,
   probe,
+  type RowRecordBuilder,
   type Source,
   type SourceCapabilities,
   type StreamPage,
   schemaFor,
   type Value,
-  type ValueObject,
 } from "faucet-core";
 import { SqliteSourceConfig, type SqliteSourceInput } from "./config.js";
 
@@ -90,7 +91,7 @@ export class SqliteSource implements Source {
     const size = this.config.batch_size ?? batchSize;
     const max = size > 0 ? size : Number.POSITIVE_INFINITY;
     let rows: Iterator<unknown>;
-    let build: (values: Value[]) => ValueObject;
+    let build: RowRecordBuilder;
     let statement: Cursor;
     try {
       statement = db.prepare(this.config.query) as unknown as Cursor;
@@ -101,7 +102,7 @@ export class SqliteSource implements Source {
         });
       }
       statement.raw(true).safeIntegers(true);
-      build = compileRecord(columnNames(statement.columns().map((c) => c.name)));
+      build = compileRecordBuilder(columnNames(statement.columns().map((c) => c.name)));
       const params = this.config.params;
       rows = (params === undefined ? statement.iterate() : statement.iterate(bindable(params)))[Symbol.iterator]();
     } catch (error) {
@@ -247,12 +248,4 @@ function columnNames(names: string[]): string[] {
     seen.add(name);
   }
   return names;
-}
-
-/** Builds records from row arrays with one object literal compiled from the column names. */
-function compileRecord(names: readonly string[]): (values: Value[]) => ValueObject {
-  const properties = names.map(
-    (name, i) => `${name === "__proto__" ? `["__proto__"]` : JSON.stringify(name)}: v[${i}]`,
-  );
-  return new Function("v", `"use strict"; return { ${properties.join(", ")} };`) as (values: Value[]) => ValueObject;
 }

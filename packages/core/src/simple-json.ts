@@ -1,3 +1,4 @@
+import { compileRecordBuilder, type RowRecordBuilder } from "./record-builder.js";
 import type { Value } from "./value.js";
 
 /** What {@link SimpleJsonReader.read} returns for text it leaves to the exact parser. */
@@ -16,12 +17,7 @@ const MAX_SHAPE_KEYS = 32;
 /** A constructor compiled for one list of keys. */
 interface Shape {
   keys: readonly string[];
-  build: (values: readonly Value[]) => Value;
-}
-
-function compileShape(keys: readonly string[]): Shape {
-  const props = keys.map((key, i) => `${JSON.stringify(key)}: v[${i}]`);
-  return { keys, build: new Function("v", `return { ${props.join(", ")} };`) as Shape["build"] };
+  build: RowRecordBuilder;
 }
 
 /**
@@ -174,7 +170,10 @@ export class SimpleJsonReader {
       }
       if (same) return shape.build(values);
     }
-    if (count <= MAX_SHAPE_KEYS) this.#shapes[band] = compileShape(keys.slice(0, count));
+    if (count <= MAX_SHAPE_KEYS) {
+      const shapeKeys = keys.slice(0, count);
+      this.#shapes[band] = { keys: shapeKeys, build: compileRecordBuilder(shapeKeys) };
+    }
     const out: { [key: string]: Value } = {};
     for (let i = 0; i < count; i++) out[keys[i] as string] = values[i] as Value;
     return out;
