@@ -62,7 +62,7 @@ export { databaseLocation, openDatabaseError } from "./location.js";
 export type { SourceReadConfig } from "./read-config.js";
 export { jsonBigNumbersField, refineSource, serverSourceFields } from "./read-config.js";
 export type { ReadCursorConfig, ReadCursorOptions } from "./read-cursor.js";
-export { collectRecords, ReadCursor } from "./read-cursor.js";
+export { ReadCursor } from "./read-cursor.js";
 export { bigNumberWarning, CellError, decodeFailure, missingKeyError } from "./read-errors.js";
 export type {
   CertificatePaths,

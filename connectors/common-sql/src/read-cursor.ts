@@ -151,17 +151,3 @@ export class ReadCursor {
     return page;
   }
 }
-
-/**
- * Every record of a stream of pages, in one array: `fetchWithContext` of a source that streams.
- *
- * @example
- * fetchWithContext(ctx) { return collectRecords(this.streamPages(ctx, 0, ctx.signal)); }
- */
-export async function collectRecords(pages: AsyncIterable<StreamPage>): Promise<Value[]> {
-  const all: Value[] = [];
-  for await (const page of pages) {
-    for (const record of page.records) all.push(record);
-  }
-  return all;
-}

@@ -2,7 +2,6 @@ import type { DuckDBConnection, DuckDBInstance, DuckDBResult, DuckDBValue } from
 import {
   bigNumberWarning,
   collectDatasets,
-  collectRecords,
   type DatabaseLocation,
   databaseLocation,
   decodeFailure,
@@ -17,6 +16,7 @@ import {
   type DatasetDescriptor,
   FaucetError,
   type FetchContext,
+  fetchAll,
   type JsonSchema,
   type Logger,
   parseConfig,
@@ -105,7 +105,7 @@ export class DuckdbSource implements Source {
   }
 
   async fetchWithContext(ctx: FetchContext): Promise<Value[]> {
-    return await collectRecords(this.streamPages(ctx, 0, ctx.signal));
+    return await fetchAll(this, ctx);
   }
 
   async *streamPages(ctx: FetchContext, batchSize: number, signal?: AbortSignal): AsyncGenerator<StreamPage> {

@@ -12,7 +12,6 @@ import {
 import {
   bigNumberWarning,
   collectDatasets,
-  collectRecords,
   decodeFailure,
   formatTimestamp,
   parseTimestamp,
@@ -25,6 +24,7 @@ import {
   type DatasetDescriptor,
   FaucetError,
   type FetchContext,
+  fetchAll,
   type JsonSchema,
   type Logger,
   parseConfig,
@@ -117,7 +117,7 @@ export class MysqlSource implements Source {
   }
 
   async fetchWithContext(ctx: FetchContext): Promise<Value[]> {
-    return await collectRecords(this.streamPages(ctx, 0, ctx.signal));
+    return await fetchAll(this, ctx);
   }
 
   async *streamPages(ctx: FetchContext, batchSize: number, signal?: AbortSignal): AsyncGenerator<StreamPage> {

@@ -6,19 +6,13 @@ import {
   quoteIdent,
   splitQualifiedName,
 } from "faucet-common-postgres";
-import {
-  bigNumberWarning,
-  collectDatasets,
-  collectRecords,
-  decodeFailure,
-  ReadCursor,
-  type ReadPlan,
-} from "faucet-common-sql";
+import { bigNumberWarning, collectDatasets, decodeFailure, ReadCursor, type ReadPlan } from "faucet-common-sql";
 import {
   type CheckReport,
   type DatasetDescriptor,
   FaucetError,
   type FetchContext,
+  fetchAll,
   type JsonSchema,
   type Logger,
   parseConfig,
@@ -113,7 +107,7 @@ export class PostgresSource implements Source {
   }
 
   async fetchWithContext(ctx: FetchContext): Promise<Value[]> {
-    return await collectRecords(this.streamPages(ctx, 0, ctx.signal));
+    return await fetchAll(this, ctx);
   }
 
   async *streamPages(ctx: FetchContext, batchSize: number, signal?: AbortSignal): AsyncGenerator<StreamPage> {

@@ -8,17 +8,21 @@ export const MAX_BATCH_SIZE = 1_000_000;
 
 /**
  * Reads every record of a source into memory: the provided convenience for small sources and
- * tests. Uses the source's own `streamPages` when it has one.
+ * tests, and the `fetchWithContext` of a source that streams. Uses the source's own
+ * `streamPages` when it has one. A cancelled read (`ctx.signal` aborted before or during it)
+ * throws the `cancelled` FaucetError rather than returning part of the records as if complete.
  *
  * @example
  * const rows = await fetchAll(new MySource());
  */
 export async function fetchAll(source: Source, ctx: FetchContext = {}): Promise<Value[]> {
+  if (ctx.signal?.aborted) throw cancelledError();
   if (!source.streamPages) return await fetchRecords(source, ctx);
   const all: Value[] = [];
   for await (const page of streamPagesOf(source, ctx, 0, ctx.signal)) {
     for (const record of page.records) all.push(record);
   }
+  if (ctx.signal?.aborted) throw cancelledError();
   return all;
 }
 

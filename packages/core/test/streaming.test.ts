@@ -31,6 +31,24 @@ test("fetchAll drains native and default sources alike", async () => {
   expect(await fetchAll(streaming)).toEqual([1, 2, 3]);
 });
 
+test("fetchAll of a cancelled read throws cancelled, never part of the records as if complete", async () => {
+  const before = new AbortController();
+  before.abort();
+  await expect(fetchAll({ fetchWithContext: async () => [1] }, { signal: before.signal })).rejects.toMatchObject({
+    kind: "cancelled",
+  });
+  const during = new AbortController();
+  const streaming: Source = {
+    fetchWithContext: async () => [],
+    async *streamPages() {
+      yield { records: [1] };
+      during.abort();
+      yield { records: [2] };
+    },
+  };
+  await expect(fetchAll(streaming, { signal: during.signal })).rejects.toMatchObject({ kind: "cancelled" });
+});
+
 test("chunkRecords splits by batch size and keeps one page for 0", () => {
   const sizes = (records: Value[], n: number) => [...chunkRecords(records, n)].map((p) => p.records.length);
   expect(sizes([1, 2, 3, 4, 5], 2)).toEqual([2, 2, 1]);
