@@ -16,6 +16,8 @@
  *
  * @packageDocumentation
  */
+// faucet-core's definition, re-exported for the file sinks that take it from here.
+export { appendOnlyCapabilities } from "faucet-core";
 export type { Decoder } from "./codecs.js";
 export { compressPage, createDecoder } from "./codecs.js";
 export type { Compression, CompressionChoice } from "./compression.js";
@@ -28,7 +30,7 @@ export { parsePages, sourceInputs, utf8Chunks } from "./inputs.js";
 export type { LocationRules } from "./location.js";
 export { locationPath, refineLocation, S3Location } from "./location.js";
 export type { OutputFileOptions } from "./output.js";
-export { appendOnlyCapabilities, createOutputFile, OutputFile } from "./output.js";
+export { createOutputFile, OutputFile } from "./output.js";
 export type { ExpandOptions } from "./paths.js";
 export { expandPaths, hasGlob, resolvePath } from "./paths.js";
 export type { ReadOptions } from "./read.js";

@@ -1,26 +1,7 @@
 import { access, constants, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { SinkCapabilities } from "faucet-core";
 import { type Compression, type CompressionChoice, detectCompression } from "./compression.js";
 import { FileWriter } from "./write.js";
-
-/**
- * What a sink that only appends claims: no replay-safe writes, no atomic watermark, no
- * deduplication, no schema evolution (faucet-core's defaults, said by the sink itself). A fresh
- * object each call.
- *
- * @example
- * capabilities(): SinkCapabilities { return appendOnlyCapabilities(); }
- */
-export function appendOnlyCapabilities(): SinkCapabilities {
-  return {
-    writeModes: ["append"],
-    replaySafeWrites: false,
-    atomicWatermark: false,
-    dedupsByKey: false,
-    schemaEvolution: false,
-  };
-}
 
 /** Options of {@link OutputFile}. */
 export interface OutputFileOptions {

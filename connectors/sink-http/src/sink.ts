@@ -9,6 +9,7 @@ import {
   tooLongToWait,
 } from "faucet-common-http";
 import {
+  appendOnlyCapabilities,
   type CheckReport,
   consoleLogger,
   FaucetError,
@@ -105,13 +106,7 @@ export class HttpSink implements Sink {
   }
 
   capabilities(): SinkCapabilities {
-    return {
-      writeModes: ["append"],
-      replaySafeWrites: this.#replaySafe,
-      atomicWatermark: false,
-      dedupsByKey: false,
-      schemaEvolution: false,
-    };
+    return { ...appendOnlyCapabilities(), replaySafeWrites: this.#replaySafe };
   }
 
   /** Requests sent (attempts included) and retries made so far. */

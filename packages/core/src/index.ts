@@ -106,7 +106,7 @@ export type {
   SinkSchema,
   WriteMode,
 } from "./sink.js";
-export { sinkCapabilities, sinkName } from "./sink.js";
+export { appendOnlyCapabilities, sinkCapabilities, sinkName } from "./sink.js";
 export type {
   DatasetDescriptor,
   FetchContext,

@@ -122,13 +122,26 @@ export interface Sink {
   writeSerialized?(bytes: Uint8Array, records: number): Promise<number>;
 }
 
-const DEFAULT_SINK_CAPABILITIES: SinkCapabilities = {
-  writeModes: ["append"],
-  replaySafeWrites: false,
-  atomicWatermark: false,
-  dedupsByKey: false,
-  schemaEvolution: false,
-};
+/**
+ * What a sink that only appends claims: no replay-safe writes, no atomic watermark, no
+ * deduplication, no schema evolution — core's defaults, for a sink to say itself or to spread
+ * and change one field. A fresh object each call.
+ *
+ * @example
+ * capabilities(): SinkCapabilities { return appendOnlyCapabilities(); }
+ * capabilities(): SinkCapabilities { return { ...appendOnlyCapabilities(), replaySafeWrites: true }; }
+ */
+export function appendOnlyCapabilities(): SinkCapabilities {
+  return {
+    writeModes: ["append"],
+    replaySafeWrites: false,
+    atomicWatermark: false,
+    dedupsByKey: false,
+    schemaEvolution: false,
+  };
+}
+
+const DEFAULT_SINK_CAPABILITIES: SinkCapabilities = appendOnlyCapabilities();
 
 /**
  * A sink's declared capabilities, or the conservative defaults (append only, nothing claimed).

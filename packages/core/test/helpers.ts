@@ -1,5 +1,5 @@
 import type { PartialWriteResult, Sink, SinkCapabilities, Source, StreamPage, Value } from "faucet-core";
-import { FaucetError } from "faucet-core";
+import { appendOnlyCapabilities, FaucetError } from "faucet-core";
 
 /** A source of `total` records `{ id }` in pages, each page bookmarked with its last id. */
 export class CountingSource implements Source {
@@ -61,14 +61,7 @@ export class RecordingSink implements Sink {
     this.closed++;
   }
   capabilities(): SinkCapabilities {
-    return {
-      writeModes: ["append"],
-      replaySafeWrites: false,
-      atomicWatermark: false,
-      dedupsByKey: false,
-      schemaEvolution: false,
-      ...this.caps,
-    };
+    return { ...appendOnlyCapabilities(), ...this.caps };
   }
 }
 
@@ -89,13 +82,7 @@ export class WatermarkSink implements Sink {
     return this.tokens.get(scope);
   }
   capabilities(): SinkCapabilities {
-    return {
-      writeModes: ["append"],
-      replaySafeWrites: false,
-      atomicWatermark: true,
-      dedupsByKey: false,
-      schemaEvolution: false,
-    };
+    return { ...appendOnlyCapabilities(), atomicWatermark: true };
   }
 }
 
