@@ -2,8 +2,8 @@ import { PostgresPool, qualifiedName, queryError, quoteIdent } from "faucet-comm
 import { parseJsonExact } from "faucet-common-sql";
 import {
   DEFAULT_LEASE_TTL_MS,
-  describe,
   FaucetError,
+  HeldLeases,
   type LeaseOptions,
   type Logger,
   parseConfig,
@@ -47,10 +47,9 @@ export class PostgresStateStore implements StateStore {
   readonly #logger: Logger;
   readonly #table: string;
   readonly #holders: string;
-  readonly #leases = new Map<string, PostgresLease>();
+  readonly #leases: HeldLeases<PostgresLease>;
   #leasePool: PostgresPool | undefined;
   #ready: Promise<void> | undefined;
-  #closed: Promise<void> | undefined;
 
   constructor(config: PostgresStateConfigInput, options: PostgresStateStoreOptions = {}) {
     this.config = parseConfig(PostgresStateConfig, config, { connector: CONNECTOR });
@@ -62,6 +61,11 @@ export class PostgresStateStore implements StateStore {
     });
     this.#table = qualifiedName(this.config.schema, this.config.table);
     this.#holders = qualifiedName(this.config.schema, `${this.config.table}_lease`);
+    this.#leases = new HeldLeases({
+      logger: this.#logger,
+      closedError,
+      releaseWarning: "releasing a state lease on close failed",
+    });
   }
 
   async get(key: string): Promise<Value | undefined> {
@@ -108,7 +112,7 @@ export class PostgresStateStore implements StateStore {
    * a holder whose host vanishes loses the lease after about one ttl of silence.
    */
   async acquireLease(key: string, options: LeaseOptions = { ttlMs: DEFAULT_LEASE_TTL_MS }): Promise<StateLease> {
-    if (this.#closed) throw closedError();
+    if (this.#leases.closed) throw closedError();
     await this.#ensureTables();
     this.#leasePool ??= new PostgresPool(this.config, {
       connector: CONNECTOR,
@@ -121,34 +125,16 @@ export class PostgresStateStore implements StateStore {
       holders: this.#holders,
       heartbeatMs: Math.max(50, Math.floor(options.ttlMs / 3)),
       logger: this.#logger,
-      onEnd: (ended) => {
-        if (this.#leases.get(key) === ended) this.#leases.delete(key);
-      },
+      onEnd: this.#leases.forget,
     });
-    if (this.#closed) {
-      // close() ran while the lease was being taken.
-      await lease.release().catch(() => {});
-      throw closedError();
-    }
-    this.#leases.set(key, lease);
-    return lease;
+    return await this.#leases.hold(lease);
   }
 
   /** Releases every lease this store holds and closes its connections. Idempotent. */
   close(): Promise<void> {
-    this.#closed ??= this.#shutdown();
-    return this.#closed;
-  }
-
-  async #shutdown(): Promise<void> {
-    await Promise.all(
-      [...this.#leases.values()].map((lease) =>
-        lease.release().catch((error: unknown) => {
-          this.#logger.warn("releasing a state lease on close failed", { key: lease.key, error: describe(error) });
-        }),
-      ),
-    );
-    await Promise.all([this.#pool.close(), this.#leasePool?.close()]);
+    return this.#leases.close(async () => {
+      await Promise.all([this.#pool.close(), this.#leasePool?.close()]);
+    });
   }
 
   async #query<R extends Record<string, unknown>>(sql: string, params: unknown[], what: string) {

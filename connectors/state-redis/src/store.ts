@@ -5,6 +5,7 @@ import {
   DEFAULT_LEASE_TTL_MS,
   describe,
   FaucetError,
+  HeldLeases,
   type LeaseOptions,
   type Logger,
   parseConfig,
@@ -49,15 +50,19 @@ export class RedisStateStore implements StateStore {
   readonly config: RedisStateConfig;
   readonly #target: RedisTarget;
   readonly #logger: Logger;
-  readonly #leases = new Map<string, RedisLease>();
+  readonly #leases: HeldLeases<RedisLease>;
   #client: Promise<Redis> | undefined;
-  #closed: Promise<void> | undefined;
 
   constructor(config: RedisStateConfigInput, options: RedisStateStoreOptions = {}) {
     this.config = parseConfig(RedisStateConfig, config, { connector: CONNECTOR });
     this.#target = resolveTarget(this.config, CONNECTOR);
     registerSecret(this.#target.password);
     this.#logger = options.logger ?? silentLogger;
+    this.#leases = new HeldLeases({
+      logger: this.#logger,
+      closedError,
+      releaseWarning: "releasing a state lease on close failed; it expires on its own",
+    });
   }
 
   /** The Redis key holding `key`'s value. */
@@ -120,35 +125,18 @@ export class RedisStateStore implements StateStore {
       redisKey: this.leaseKey(key),
       ttlMs: options.ttlMs,
       logger: this.#logger,
-      onEnd: (ended) => {
-        if (this.#leases.get(key) === ended) this.#leases.delete(key);
-      },
+      onEnd: this.#leases.forget,
     });
-    if (this.#closed) {
-      // close() ran while the lease was being taken: stop its renewal (it expires on its own).
-      await lease.release().catch(() => {});
-      throw closedError();
-    }
-    this.#leases.set(key, lease);
-    return lease;
+    // When close() ran meanwhile, this stops its renewal (it expires on its own) and rejects.
+    return await this.#leases.hold(lease);
   }
 
   /** Releases every lease this store holds and closes its connection. Idempotent. */
   close(): Promise<void> {
-    this.#closed ??= this.#shutdown();
-    return this.#closed;
+    return this.#leases.close(() => this.#disconnect());
   }
 
-  async #shutdown(): Promise<void> {
-    const releases = [...this.#leases.values()].map((lease) =>
-      lease.release().catch((error: unknown) => {
-        this.#logger.warn("releasing a state lease on close failed; it expires on its own", {
-          key: lease.key,
-          error: describe(error),
-        });
-      }),
-    );
-    await Promise.all(releases);
+  async #disconnect(): Promise<void> {
     const pending = this.#client;
     this.#client = undefined;
     const client = await pending?.catch(() => undefined);
@@ -187,7 +175,7 @@ export class RedisStateStore implements StateStore {
   }
 
   #connection(): Promise<Redis> {
-    if (this.#closed) return Promise.reject(closedError());
+    if (this.#leases.closed) return Promise.reject(closedError());
     if (this.#client) return this.#client;
     const opening = this.#open();
     this.#client = opening;

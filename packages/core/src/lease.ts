@@ -1,6 +1,7 @@
 import { link, open, readFile, stat, unlink, utimes } from "node:fs/promises";
 import { hostname } from "node:os";
-import { FaucetError } from "./errors.js";
+import { describe, FaucetError } from "./errors.js";
+import type { Logger } from "./logger.js";
 
 /** Exclusive ownership of one state key while a run uses it. */
 export interface StateLease {
@@ -36,6 +37,89 @@ export function alreadyRunning(key: string, holder: string): FaucetError {
     retryable: false,
     hint: "wait for the other run to finish; a holder that died releases the key when its lease expires",
   });
+}
+
+/** What {@link HeldLeases} needs from its store. */
+export interface HeldLeasesOptions {
+  logger: Logger;
+  /** The error a lease taken while the store was closing rejects with. */
+  closedError: () => FaucetError;
+  /** What to warn when closing fails to release a lease (the key and error are attached). */
+  releaseWarning: string;
+}
+
+/**
+ * The leases a shared state store (Postgres, Redis, …) holds, by key, until they end or the
+ * store closes: `hold` keeps a freshly taken lease (or releases it and rejects when the store
+ * closed meanwhile), `forget` is the lease's end callback, and `close` is the store's `close()`:
+ * once, it releases every lease (warning about each that fails), then closes the connections.
+ *
+ * @example
+ * class MyStateStore {
+ *   readonly #leases = new HeldLeases<MyLease>({ logger, closedError, releaseWarning: "releasing a lease failed" });
+ *   async acquireLease(key: string): Promise<StateLease> {
+ *     return await this.#leases.hold(await takeMyLease(key, { onEnd: this.#leases.forget }));
+ *   }
+ *   close(): Promise<void> {
+ *     return this.#leases.close(() => this.#pool.end());
+ *   }
+ * }
+ */
+export class HeldLeases<L extends StateLease> {
+  readonly #options: HeldLeasesOptions;
+  readonly #leases = new Map<string, L>();
+  #closing: Promise<void> | undefined;
+
+  constructor(options: HeldLeasesOptions) {
+    this.#options = options;
+  }
+
+  /** True once `close` was called (the releases it started may still use the connections). */
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /** The lease held on `key`, if any. */
+  get(key: string): L | undefined {
+    return this.#leases.get(key);
+  }
+
+  /** Keeps `lease`, or releases it and rejects with the closed error when `close` ran meanwhile. */
+  async hold(lease: L): Promise<L> {
+    if (this.closed) {
+      // close() ran while the lease was being taken.
+      await lease.release().catch(() => {});
+      throw this.#options.closedError();
+    }
+    this.#leases.set(lease.key, lease);
+    return lease;
+  }
+
+  /** Stops tracking `lease` once it ended (unless another lease on its key replaced it). */
+  readonly forget = (lease: L): void => {
+    if (this.#leases.get(lease.key) === lease) this.#leases.delete(lease.key);
+  };
+
+  /**
+   * Releases every held lease, warning about each that fails, then runs `closeConnections`;
+   * idempotent: later calls return the first call's promise.
+   */
+  close(closeConnections: () => Promise<void>): Promise<void> {
+    this.#closing ??= this.#close(closeConnections);
+    return this.#closing;
+  }
+
+  async #close(closeConnections: () => Promise<void>): Promise<void> {
+    // Started before `closed` turns true, so the releases may still use the store's connections.
+    await Promise.all(
+      [...this.#leases.values()].map((lease) =>
+        lease.release().catch((error: unknown) => {
+          this.#options.logger.warn(this.#options.releaseWarning, { key: lease.key, error: describe(error) });
+        }),
+      ),
+    );
+    await closeConnections();
+  }
 }
 
 interface LockBody {
