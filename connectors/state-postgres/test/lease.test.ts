@@ -1,19 +1,18 @@
 // Leases of the Postgres state store against the local server: the shared lease battery
-// (lease-battery.ts, also run by state-redis), then what is Postgres's own: the advisory lock, a
-// session the server ends, and two `faucet run` processes on one key.
+// (faucet-conformance testStateStoreLeases, also run by state-redis), then what is Postgres's
+// own: the advisory lock, a session the server ends, and two `faucet run` processes on one key.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describeWithService } from "faucet-conformance";
-import { FaucetError, type Logger } from "faucet-core";
+import { describeWithService, eventually, recordingLogger, rejection, testStateStoreLeases } from "faucet-conformance";
+import { FaucetError, type Logger, sleep } from "faucet-core";
 import { PostgresStateStore } from "faucet-state-postgres";
 import pg from "pg";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { PG_URL, sql } from "./helpers.js";
-import { eventually, recordingLogger, rejection, sleep, testLeases } from "./lease-battery.js";
 
 const SCHEMA = "faucet_test_state_postgres_lease";
 const HOLDER = fileURLToPath(new URL("./fixtures/hold-lease.mjs", import.meta.url));
@@ -37,7 +36,7 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "state-postgres le
     await sql(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
   });
 
-  testLeases({
+  testStateStoreLeases({
     freedWithConnection: true,
     space: (table) => ({
       store: (logger) => store(table, logger),

@@ -1,9 +1,8 @@
-import { describeWithService } from "faucet-conformance";
+import { describeWithService, keepingSink, numbersSource } from "faucet-conformance";
 import { FaucetError, Pipeline, type Value } from "faucet-core";
 import { definition, PostgresStateStore } from "faucet-state-postgres";
 import { afterAll, expect, test } from "vitest";
 import { PG_URL, sql } from "./helpers.js";
-import { keepingSink, numbersSource } from "./lease-battery.js";
 
 const SCHEMA = "faucet_test_state_postgres";
 

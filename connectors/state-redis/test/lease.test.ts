@@ -1,12 +1,11 @@
-// Leases of the Redis state store against the local server: the shared lease battery (from
-// state-postgres), then renewal, expiry and fencing, which are Redis's own.
+// Leases of the Redis state store against the local server: the shared lease battery
+// (faucet-conformance testStateStoreLeases), then renewal, expiry and fencing, which are Redis's own.
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { describeWithService } from "faucet-conformance";
-import type { Logger } from "faucet-core";
+import { describeWithService, recordingLogger, rejection, testStateStoreLeases } from "faucet-conformance";
+import { type Logger, sleep } from "faucet-core";
 import { RedisStateStore } from "faucet-state-redis";
 import { expect, test } from "vitest";
-import { recordingLogger, rejection, sleep, testLeases } from "../../state-postgres/test/lease-battery.js";
 import { REDIS_URL, redisScratch } from "./helpers.js";
 
 const HOLDER = fileURLToPath(new URL("./fixtures/hold-lease.mjs", import.meta.url));
@@ -15,7 +14,7 @@ await describeWithService({ name: "Redis", port: 6379 }, "state-redis leases", (
   const store = (ns: string, logger?: Logger) =>
     new RedisStateStore({ url: REDIS_URL, namespace: ns }, logger ? { logger } : {});
 
-  testLeases({
+  testStateStoreLeases({
     freedWithConnection: false,
     space: (label) => {
       const ns = namespace(label);

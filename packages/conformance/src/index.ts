@@ -58,3 +58,6 @@ export {
 } from "./source-checks.js";
 export type { FailingConfig, SourceSuite, SourceSuiteOptions } from "./source-suite.js";
 export { testSource } from "./source-suite.js";
+export { eventually, keepingSink, numbersSource, recordingLogger, rejection } from "./state-store-fixtures.js";
+export type { LeaseSpace, LeasingStateStore, StateStoreLeaseSuiteOptions } from "./state-store-suite.js";
+export { testStateStoreLeases } from "./state-store-suite.js";

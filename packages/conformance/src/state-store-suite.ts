@@ -1,40 +1,29 @@
-// The lease tests every networked state store passes, run by the Postgres and the Redis store
-// against their real servers (state-redis imports this file). Each store adds only what is
-// specific to how it holds a lease.
+// The lease tests every shared state store passes (the Postgres and the Redis store run them
+// against their real servers). Each store adds only what is specific to how it holds a lease.
 import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { hostname } from "node:os";
-import {
-  FaucetError,
-  type LeaseOptions,
-  type Logger,
-  Pipeline,
-  type Sink,
-  type Source,
-  type StateLease,
-  type StateStore,
-  type StreamPage,
-  type Value,
-} from "faucet-core";
+import { type LeaseOptions, type Logger, Pipeline, type StateLease, type StateStore } from "faucet-core";
 import { afterAll, expect, test } from "vitest";
+import { eventually, keepingSink, numbersSource, rejection } from "./state-store-fixtures.js";
 
 /** A state store that takes leases. */
-export interface LeasingStore extends StateStore {
+export interface LeasingStateStore extends StateStore {
   acquireLease(key: string, options?: LeaseOptions): Promise<StateLease>;
   close(): Promise<void>;
 }
 
 /** One place to keep state in (a table, a namespace): the stores made for it share it. */
 export interface LeaseSpace {
-  store(logger?: Logger): LeasingStore;
+  store(logger?: Logger): LeasingStateStore;
   /** Who holds `key`'s lease, as the backend records it; undefined when nobody does. */
   holder(key: string): Promise<{ pid: number; host: string } | undefined>;
   /** A child process that takes `key`'s lease, prints "held" and waits to be killed. */
   spawnHolder(key: string): ChildProcess;
 }
 
-/** Options of {@link testLeases}. */
-export interface LeaseBatteryOptions {
+/** Options of {@link testStateStoreLeases}. */
+export interface StateStoreLeaseSuiteOptions {
   /** A fresh place to keep state in, named after `label`. */
   space(label: string): LeaseSpace;
   /**
@@ -44,80 +33,28 @@ export interface LeaseBatteryOptions {
   freedWithConnection: boolean;
 }
 
-/** The FaucetError `promise` rejects with. */
-export async function rejection(promise: Promise<unknown>): Promise<FaucetError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(FaucetError.is(error), String(error)).toBe(true);
-  return error as FaucetError;
-}
-
-/** Retries `take` until it succeeds or `ms` passed. */
-export async function eventually<T>(take: () => Promise<T>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await take();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(100);
-    }
-  }
-}
-
-/** A logger that keeps what was logged. */
-export function recordingLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const log = (level: string) => (message: string) => lines.push(`${level}: ${message}`);
-  return { lines, debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
-}
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
- * An incremental source of the records `{id}` for ids 1 to `last`, one per page with the id as
- * its bookmark, resuming after the start bookmark. With `gate`, the page of id 3 waits for it.
+ * Registers the lease tests every shared state store passes (call it inside the suite that
+ * checks the service is up): exclusivity and the holder named in "already running", release, a
+ * SIGKILLed holder, close() with leases held or being taken, and two Pipeline runs on one key.
+ *
+ * @example
+ * await describeWithService({ name: "Redis", port: 6379 }, "state-redis leases", () => {
+ *   testStateStoreLeases({
+ *     freedWithConnection: false,
+ *     space: (label) => {
+ *       const namespace = `test-${label}-${Date.now()}`;
+ *       return {
+ *         store: (logger) => new RedisStateStore({ url, namespace }, logger ? { logger } : {}),
+ *         holder: async (key) => JSON.parse((await redis.get(`${namespace}|lease:${key}`)) ?? "null") ?? undefined,
+ *         spawnHolder: (key) => spawn(process.execPath, ["hold-lease.mjs", url, namespace, key]),
+ *       };
+ *     },
+ *   });
+ * });
  */
-export function numbersSource(last: number, gate?: Promise<void>): Source {
-  let after = 0;
-  const ids = () => Array.from({ length: Math.max(0, last - after) }, (_, i) => after + 1 + i);
-  return {
-    connectorName: () => "numbers",
-    capabilities: () => ({ incremental: true, deterministicReplay: true, discover: false }),
-    applyStartBookmark: (bookmark) => {
-      after = bookmark as number;
-    },
-    fetchWithContext: async () => ids().map((id) => ({ id })),
-    async *streamPages(): AsyncGenerator<StreamPage> {
-      for (const id of ids()) {
-        if (id === 3 && gate) await gate;
-        yield { records: [{ id }], bookmark: id };
-      }
-    },
-  };
-}
-
-/** A sink that keeps what it is given in `written`. */
-export function keepingSink(): Sink & { written: Value[] } {
-  const written: Value[] = [];
-  return {
-    written,
-    writeBatch: async (records: readonly Value[]) => {
-      written.push(...records);
-      return records.length;
-    },
-  };
-}
-
-/**
- * Registers the shared lease tests (call it inside the suite that checks the service is up):
- * exclusivity and the holder named in "already running", release, a SIGKILLed holder,
- * close() with leases held or being taken, and two Pipeline runs on one key.
- */
-export function testLeases(options: LeaseBatteryOptions): void {
-  const stores: LeasingStore[] = [];
+export function testStateStoreLeases(options: StateStoreLeaseSuiteOptions): void {
+  const stores: LeasingStateStore[] = [];
   const children: ChildProcess[] = [];
   const space = (label: string): LeaseSpace => {
     const inner = options.space(label);
