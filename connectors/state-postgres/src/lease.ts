@@ -1,6 +1,14 @@
 import { hostname } from "node:os";
 import { type PostgresPool, queryError } from "faucet-common-postgres";
-import { alreadyRunning, describe, FaucetError, type Logger, leaseLost, type StateLease } from "faucet-core";
+import {
+  alreadyRunning,
+  describe,
+  FaucetError,
+  LeaseLifecycle,
+  type Logger,
+  leaseLost,
+  type StateLease,
+} from "faucet-core";
 import type { PoolClient, QueryResult, QueryResultRow } from "pg";
 
 const CONNECTOR = "state-postgres";
@@ -112,13 +120,10 @@ export class PostgresLease implements StateLease {
   readonly key: string;
   readonly #client: PoolClient;
   readonly #spec: LeaseSpec;
-  readonly #timer: NodeJS.Timeout;
-  readonly #lostSignal = new AbortController();
+  readonly #life: LeaseLifecycle;
   /** Aborts with a `state` error when the lease's session ends; the Pipeline stops on it. */
-  readonly signal: AbortSignal = this.#lostSignal.signal;
-  #lost = false;
+  readonly signal: AbortSignal;
   #beating = false;
-  #released: Promise<void> | undefined;
 
   constructor(client: PoolClient, spec: LeaseSpec) {
     this.key = spec.key;
@@ -126,13 +131,13 @@ export class PostgresLease implements StateLease {
     this.#spec = spec;
     client.on("error", this.#onSessionEnd);
     client.on("end", this.#onSessionEnd);
-    this.#timer = setInterval(() => void this.#heartbeat(), Math.max(50, spec.heartbeatMs));
-    this.#timer.unref();
+    this.#life = new LeaseLifecycle(spec.key, spec.heartbeatMs, () => void this.#heartbeat());
+    this.signal = this.#life.signal;
   }
 
   /** True once the lease's session ended while it was held. */
   get lost(): boolean {
-    return this.#lost;
+    return this.#life.lost;
   }
 
   /**
@@ -140,11 +145,11 @@ export class PostgresLease implements StateLease {
    * (a write fenced by the lease). Fails with `leaseLost` once the session ended.
    */
   async query<R extends QueryResultRow>(sql: string, params: unknown[], what: string): Promise<QueryResult<R>> {
-    if (this.#lost || this.#released) throw leaseLost(this.key);
+    if (this.#life.lost || this.#life.released) throw leaseLost(this.key);
     try {
       return await this.#client.query<R>(sql, params);
     } catch (error) {
-      if (this.#lost || isSessionGone(error)) {
+      if (this.#life.lost || isSessionGone(error)) {
         this.#markLost(error);
         throw leaseLost(this.key);
       }
@@ -153,14 +158,12 @@ export class PostgresLease implements StateLease {
   }
 
   release(): Promise<void> {
-    this.#released ??= this.#release();
-    return this.#released;
+    return this.#life.release(() => this.#release());
   }
 
   async #release(): Promise<void> {
-    clearInterval(this.#timer);
     try {
-      if (!this.#lost) {
+      if (!this.#life.lost) {
         await this.#client.query(
           `DELETE FROM ${this.#spec.holders} WHERE key = $1 AND backend_pid = pg_backend_pid()`,
           [this.key],
@@ -181,16 +184,16 @@ export class PostgresLease implements StateLease {
   }
 
   async #heartbeat(): Promise<void> {
-    if (this.#beating || this.#released || this.#lost) return;
+    if (this.#beating || this.#life.released || this.#life.lost) return;
     this.#beating = true;
     // A server that stops answering (a network partition) counts as a lost session.
     const silence = setTimeout(() => {
-      if (!this.#released) this.#markLost(new Error("the server did not answer the lease's heartbeat"));
+      if (!this.#life.released) this.#markLost(new Error("the server did not answer the lease's heartbeat"));
     }, this.#spec.heartbeatMs * 3);
     try {
       await this.#client.query("SELECT 1");
     } catch (error) {
-      if (!this.#released) this.#markLost(error);
+      if (!this.#life.released) this.#markLost(error);
     } finally {
       clearTimeout(silence);
       this.#beating = false;
@@ -198,14 +201,11 @@ export class PostgresLease implements StateLease {
   }
 
   readonly #onSessionEnd = (error?: Error): void => {
-    if (!this.#released) this.#markLost(error);
+    if (!this.#life.released) this.#markLost(error);
   };
 
   #markLost(error: unknown): void {
-    if (this.#lost) return;
-    this.#lost = true;
-    clearInterval(this.#timer);
-    this.#lostSignal.abort(leaseLost(this.key));
+    if (!this.#life.markLost()) return;
     this.#spec.logger.error("the state lease was lost: its Postgres session ended, so another run may take the key", {
       key: this.key,
       ...(error ? { error: describe(error) } : {}),

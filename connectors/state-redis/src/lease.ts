@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { alreadyRunning, describe, type Logger, leaseLost, type StateLease } from "faucet-core";
+import { alreadyRunning, describe, LeaseLifecycle, type Logger, type StateLease } from "faucet-core";
 import type { Redis } from "ioredis";
 
 /** Runs one command on the store's client, mapping failures to FaucetErrors. */
@@ -70,26 +70,23 @@ export class RedisLease implements StateLease {
   readonly #call: RedisCall;
   readonly #spec: LeaseSpec;
   readonly #value: string;
-  readonly #timer: NodeJS.Timeout;
+  readonly #life: LeaseLifecycle;
   #renewing = false;
-  #lost = false;
-  readonly #lostSignal = new AbortController();
   /** Aborts with a `state` error when the lease is found lost; the Pipeline stops on it. */
-  readonly signal: AbortSignal = this.#lostSignal.signal;
-  #released: Promise<void> | undefined;
+  readonly signal: AbortSignal;
 
   constructor(call: RedisCall, spec: LeaseSpec, value: string) {
     this.key = spec.key;
     this.#call = call;
     this.#spec = spec;
     this.#value = value;
-    this.#timer = setInterval(() => void this.#renew(), Math.max(50, Math.floor(spec.ttlMs / 3)));
-    this.#timer.unref();
+    this.#life = new LeaseLifecycle(spec.key, Math.floor(spec.ttlMs / 3), () => void this.#renew());
+    this.signal = this.#life.signal;
   }
 
   /** True once a renewal or a fenced write found the key no longer ours. */
   get lost(): boolean {
-    return this.#lost;
+    return this.#life.lost;
   }
 
   /** Writes `value` to `stateKey` only while this lease is still ours; false when it is not. */
@@ -102,14 +99,12 @@ export class RedisLease implements StateLease {
   }
 
   release(): Promise<void> {
-    this.#released ??= this.#release();
-    return this.#released;
+    return this.#life.release(() => this.#release());
   }
 
   async #release(): Promise<void> {
-    clearInterval(this.#timer);
     try {
-      if (!this.#lost) {
+      if (!this.#life.lost) {
         await this.#call(`releasing the lease on ${this.key}`, (c) =>
           c.eval(RELEASE, 1, this.#spec.redisKey, this.#value),
         );
@@ -120,13 +115,13 @@ export class RedisLease implements StateLease {
   }
 
   async #renew(): Promise<void> {
-    if (this.#renewing || this.#released || this.#lost) return;
+    if (this.#renewing || this.#life.released || this.#life.lost) return;
     this.#renewing = true;
     try {
       const renewed = await this.#call(`renewing the lease on ${this.key}`, (c) =>
         c.eval(RENEW, 1, this.#spec.redisKey, this.#value, this.#spec.ttlMs),
       );
-      if (renewed !== 1 && !this.#released) this.#markLost();
+      if (renewed !== 1 && !this.#life.released) this.#markLost();
     } catch (error) {
       // A blip: the next tick tries again, and the key only expires after a whole ttl.
       this.#spec.logger.warn("renewing the state lease failed; retrying", { key: this.key, error: describe(error) });
@@ -136,10 +131,7 @@ export class RedisLease implements StateLease {
   }
 
   #markLost(): void {
-    if (this.#lost) return;
-    this.#lost = true;
-    clearInterval(this.#timer);
-    this.#lostSignal.abort(leaseLost(this.key));
+    if (!this.#life.markLost()) return;
     this.#spec.logger.error("the state lease was lost: it expired and another run may hold the key now", {
       key: this.key,
     });

@@ -70,7 +70,14 @@ export { inferColumns, logicalTypeOf, widenLogicalType } from "./infer.js";
 export type { CallEvent, Instrumentation, SpanHandle } from "./instrument.js";
 export { instrumentSink, instrumentSource } from "./instrument.js";
 export type { HeldLeasesOptions, LeaseOptions, StateLease } from "./lease.js";
-export { acquireFileLease, alreadyRunning, DEFAULT_LEASE_TTL_MS, HeldLeases, leaseLost } from "./lease.js";
+export {
+  acquireFileLease,
+  alreadyRunning,
+  DEFAULT_LEASE_TTL_MS,
+  HeldLeases,
+  LeaseLifecycle,
+  leaseLost,
+} from "./lease.js";
 export type { LogFields, Logger } from "./logger.js";
 export { consoleLogger, silentLogger } from "./logger.js";
 export type {

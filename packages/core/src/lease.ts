@@ -39,6 +39,72 @@ export function alreadyRunning(key: string, holder: string): FaucetError {
   });
 }
 
+/**
+ * What every held lease of a shared state store does alike: a timer (unref'd, at least every
+ * 50 ms) that renews or checks the lease, a signal that aborts with {@link leaseLost} once the
+ * lease is lost, and a release that runs once. The lease keeps its backend's own work.
+ *
+ * @example
+ * class MyLease implements StateLease {
+ *   readonly #life = new LeaseLifecycle("orders", 10_000, () => void this.#renew());
+ *   readonly key = "orders";
+ *   readonly signal = this.#life.signal;
+ *   release(): Promise<void> {
+ *     return this.#life.release(async () => {
+ *       if (!this.#life.lost) await deleteMyLeaseKey();
+ *     });
+ *   }
+ *   async #renew(): Promise<void> {
+ *     if (!(await extendMyLeaseKey())) this.#life.markLost();
+ *   }
+ * }
+ */
+export class LeaseLifecycle {
+  readonly #key: string;
+  readonly #timer: NodeJS.Timeout;
+  readonly #lostSignal = new AbortController();
+  /** Aborts with a `state` error when the lease is found lost; the Pipeline stops on it. */
+  readonly signal: AbortSignal = this.#lostSignal.signal;
+  #lost = false;
+  #released: Promise<void> | undefined;
+
+  constructor(key: string, periodMs: number, tick: () => void) {
+    this.#key = key;
+    this.#timer = setInterval(tick, Math.max(50, periodMs));
+    this.#timer.unref();
+  }
+
+  /** True once the lease was found lost while held. */
+  get lost(): boolean {
+    return this.#lost;
+  }
+
+  /** True once `release` was called. */
+  get released(): boolean {
+    return this.#released !== undefined;
+  }
+
+  /** Marks the lease lost: stops the timer and aborts the signal. False when it already was. */
+  markLost(): boolean {
+    if (this.#lost) return false;
+    this.#lost = true;
+    clearInterval(this.#timer);
+    this.#lostSignal.abort(leaseLost(this.#key));
+    return true;
+  }
+
+  /** Stops the timer and runs `giveUp` once; later calls return the first call's promise. */
+  release(giveUp: () => Promise<void>): Promise<void> {
+    this.#released ??= this.#release(giveUp);
+    return this.#released;
+  }
+
+  async #release(giveUp: () => Promise<void>): Promise<void> {
+    clearInterval(this.#timer);
+    await giveUp();
+  }
+}
+
 /** What {@link HeldLeases} needs from its store. */
 export interface HeldLeasesOptions {
   logger: Logger;
