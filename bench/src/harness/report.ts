@@ -98,7 +98,8 @@ export function markdownSection(result: ScenarioResult, machine: string): string
 }
 
 function versionText(tool: ToolResult): string {
-  return tool.version ? `${tool.name}: ${tool.version}` : `${tool.name}: unknown`;
+  // One space between words, as the Markdown formatter keeps prose (`mysql --version` pads).
+  return tool.version ? `${tool.name}: ${tool.version.replace(/\s+/g, " ")}` : `${tool.name}: unknown`;
 }
 
 /** The core micro-benchmark's section. */
