@@ -1,13 +1,8 @@
-import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { testSink, testSource } from "faucet-conformance";
 import { FaucetError } from "faucet-core";
 import { describe, expect, test } from "vitest";
 import { DatasetSource, records, Table, TableSink, TableSource } from "./doubles.js";
+import { runNestedSuites } from "./nested-run.js";
 
 // Correct doubles pass the whole battery, registered exactly as a connector's test does.
 const sourceTable = new Table();
@@ -64,71 +59,43 @@ testSink({
   failing: { config: { down: true }, kind: "connection", title: "a server that is down" },
 });
 
-interface JsonReport {
-  testResults: {
-    assertionResults: { ancestorTitles: string[]; title: string; status: string; failureMessages: string[] }[];
-  }[];
-}
-
 describe("suites choose checks by capabilities and fail broken connectors", () => {
   test("the broken fixtures fail exactly the checks they break, and skip what they do not claim", async () => {
-    const root = fileURLToPath(new URL("../../..", import.meta.url));
-    const out = mkdtempSync(join(tmpdir(), "faucet-conformance-suites-"));
-    const report = join(out, "report.json");
-    try {
-      await promisify(execFile)(
-        process.execPath,
-        [
-          join(root, "node_modules/vitest/vitest.mjs"),
-          "run",
-          "--config",
-          fileURLToPath(new URL("fixtures/vitest.config.ts", import.meta.url)),
-          "--reporter=json",
-          `--outputFile=${report}`,
-        ],
-        { cwd: root, env: { ...process.env, CI: "" } },
-      ).catch(() => undefined); // the run fails: that is the point
-      const results = (JSON.parse(readFileSync(report, "utf8")) as JsonReport).testResults.flatMap((file) =>
-        file.assertionResults.map((r) => ({
-          suite: r.ancestorTitles.join(" > "),
-          check: r.title.split(":")[0],
-          status: r.status,
-        })),
-      );
-      const statuses = (suite: string, status: string) =>
-        results.filter((r) => r.suite === suite && r.status === status).map((r) => r.check);
+    const results = (await runNestedSuites(new URL("fixtures/vitest.config.ts", import.meta.url))).map((r) => ({
+      ...r,
+      check: r.title.split(":")[0],
+    }));
+    const statuses = (suite: string, status: string) =>
+      results.filter((r) => r.suite === suite && r.status === status).map((r) => r.check);
 
-      expect(statuses("source that ignores its bookmark", "failed")).toEqual(["assertBookmarkRoundtrip"]);
-      expect(statuses("source that ignores its bookmark", "skipped")).toEqual([
-        "assertDiscoverRoundtrips",
-        "assertPreflightCheckWellFormed",
-        "assertErrorsNotCrashes",
-      ]);
-      expect(statuses("sink that lies about upsert", "failed")).toEqual([
-        "assertIdempotentReplay",
-        "assertWriteModesTruthful",
-      ]);
-      expect(statuses("sink that drops rows on cancel", "failed")).toEqual([
-        "assertCapabilitiesTruthful",
-        "assertWriteModesTruthful",
-        "assertCancellationFlushes",
-      ]);
-      expect(statuses("minimal sink", "failed")).toEqual([
-        "assertConnectorNameNonEmpty",
-        "assertCapabilitiesTruthful",
-        "assertCancellationFlushes",
-      ]);
-      expect(statuses("minimal sink", "skipped")).toEqual([
-        "assertConfigSchemaValid",
-        "assertIdempotentReplay",
-        "assertWriteModesTruthful",
-        "assertSchemaEvolutionEffective",
-        "assertPreflightCheckWellFormed",
-        "assertErrorsNotCrashes",
-      ]);
-      expect(statuses("minimal sink", "passed")).toEqual(["assertResourcesReleased"]);
-    } finally {
-      rmSync(out, { recursive: true, force: true });
-    }
+    expect(statuses("source that ignores its bookmark", "failed")).toEqual(["assertBookmarkRoundtrip"]);
+    expect(statuses("source that ignores its bookmark", "skipped")).toEqual([
+      "assertDiscoverRoundtrips",
+      "assertPreflightCheckWellFormed",
+      "assertErrorsNotCrashes",
+    ]);
+    expect(statuses("sink that lies about upsert", "failed")).toEqual([
+      "assertIdempotentReplay",
+      "assertWriteModesTruthful",
+    ]);
+    expect(statuses("sink that drops rows on cancel", "failed")).toEqual([
+      "assertCapabilitiesTruthful",
+      "assertWriteModesTruthful",
+      "assertCancellationFlushes",
+    ]);
+    expect(statuses("minimal sink", "failed")).toEqual([
+      "assertConnectorNameNonEmpty",
+      "assertCapabilitiesTruthful",
+      "assertCancellationFlushes",
+    ]);
+    expect(statuses("minimal sink", "skipped")).toEqual([
+      "assertConfigSchemaValid",
+      "assertIdempotentReplay",
+      "assertWriteModesTruthful",
+      "assertSchemaEvolutionEffective",
+      "assertPreflightCheckWellFormed",
+      "assertErrorsNotCrashes",
+    ]);
+    expect(statuses("minimal sink", "passed")).toEqual(["assertResourcesReleased"]);
   });
 });
