@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { link, open, readFile, stat, unlink, utimes } from "node:fs/promises";
 import { hostname } from "node:os";
 import { describe, FaucetError } from "./errors.js";
@@ -192,7 +193,12 @@ interface LockBody {
   pid: number;
   host: string;
   acquired_at: string;
+  /** Unique per lease, so two holders in one process (same pid, same millisecond) differ. */
+  token: string;
 }
+
+/** How long a stale lock's break may take before its `.break` guard is itself stale. */
+const BREAK_STALE_MS = 5_000;
 
 /**
  * Takes a lease through a lock file created exclusively (`O_EXCL`), holding the holder's pid
@@ -208,9 +214,14 @@ export async function acquireFileLease(
   key: string,
   options: LeaseOptions = { ttlMs: DEFAULT_LEASE_TTL_MS },
 ): Promise<StateLease> {
-  const body: LockBody = { pid: process.pid, host: hostname(), acquired_at: new Date().toISOString() };
+  const body: LockBody = {
+    pid: process.pid,
+    host: hostname(),
+    acquired_at: new Date().toISOString(),
+    token: randomUUID(),
+  };
   const text = JSON.stringify(body);
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 0; attempt < 5; attempt++) {
     try {
       await createLockFile(path, text);
       return heldLease(path, key, text, options.ttlMs);
@@ -227,9 +238,36 @@ export async function acquireFileLease(
     if (!(await isStale(path, holder, options.ttlMs))) {
       throw alreadyRunning(key, `pid ${holder.pid} on ${holder.host} since ${holder.acquired_at}`);
     }
-    await unlink(path).catch(() => {});
+    await breakStaleLock(path, holder.text);
   }
   throw alreadyRunning(key, "another run (the lock file keeps reappearing)");
+}
+
+/**
+ * Removes a stale lock, but only the one judged stale: several takers may judge the same dead
+ * holder at once, and an unguarded unlink could remove the fresh lock one of them has just
+ * made, leaving two holders. The break runs under an exclusive `.break` guard file and re-reads
+ * the lock inside it; a taker that finds the guard taken waits briefly and tries again.
+ */
+async function breakStaleLock(path: string, staleText: string): Promise<void> {
+  const guard = `${path}.break`;
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(guard, "wx", 0o600);
+  } catch {
+    // Another taker is breaking it; a guard left by a taker that died mid-break is removed.
+    const guardStat = await stat(guard).catch(() => undefined);
+    if (guardStat && Date.now() - guardStat.mtimeMs > BREAK_STALE_MS) await unlink(guard).catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40));
+    return;
+  }
+  try {
+    await handle.close();
+    const current = await readFile(path, "utf8").catch(() => undefined);
+    if (current === staleText) await unlink(path).catch(() => {});
+  } finally {
+    await unlink(guard).catch(() => {});
+  }
 }
 
 /**
@@ -239,7 +277,8 @@ export async function acquireFileLease(
  * file is created with `wx` and written.
  */
 async function createLockFile(path: string, text: string): Promise<void> {
-  const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
+  // Unique per call: two takers in one process must not share (or delete) each other's file.
+  const temporary = `${path}.${process.pid}.${randomUUID()}.tmp`;
   let linked = false;
   try {
     const handle = await open(temporary, "wx", 0o600);
@@ -300,14 +339,15 @@ function heldLease(path: string, key: string, body: string, ttlMs: number): Stat
   };
 }
 
-async function readHolder(path: string): Promise<LockBody | undefined> {
+/** The lock's holder and the file's exact text (what a break must find unchanged). */
+async function readHolder(path: string): Promise<(LockBody & { text: string }) | undefined> {
   const text = await readFile(path, "utf8").catch(() => undefined);
   if (text === undefined) return undefined;
   try {
-    return JSON.parse(text) as LockBody;
+    return { ...(JSON.parse(text) as LockBody), text };
   } catch {
     // A holder killed between creating and writing the file: treat as stale by age.
-    return { pid: -1, host: "", acquired_at: "unknown" };
+    return { pid: -1, host: "", acquired_at: "unknown", token: "", text };
   }
 }
 

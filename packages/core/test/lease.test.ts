@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Source, StreamPage } from "faucet-core";
@@ -115,3 +115,47 @@ test("a run whose lease is taken over stops and fails instead of writing on", as
   const saved = (await store.get("k")) as number;
   expect(sink.rows).toHaveLength(saved);
 });
+
+test("two stores in one process taking one key at once: one holds it, the other is told 'already running'", async () => {
+  for (let round = 0; round < 20; round++) {
+    const dir = await tempDir();
+    await new FileStateStore(dir).put("warm", 1); // the directory exists, so both reach the lock at once
+    const settled = await Promise.allSettled([1, 2].map(() => new FileStateStore(dir).acquireLease("k")));
+    const refused = settled.flatMap((s) => (s.status === "rejected" ? [(s.reason as Error).message] : []));
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatch(/already running/);
+    for (const s of settled) if (s.status === "fulfilled") await s.value.release();
+  }
+});
+
+test("a dead holder's lock broken by several processes at once leaves exactly one holder", async () => {
+  const core = JSON.stringify(new URL("../dist/index.js", import.meta.url).href);
+  const child = `
+    import { FileStateStore } from ${core};
+    const [dir, at] = process.argv.slice(1);
+    while (Date.now() < Number(at)) {}
+    try { await new FileStateStore(dir).acquireLease("k"); console.log("held"); setTimeout(() => process.exit(0), 800); }
+    catch { console.log("refused"); }`;
+  for (let round = 0; round < 8; round++) {
+    const dir = await tempDir();
+    const dead = spawn(process.execPath, ["-e", "0"]);
+    await new Promise((resolve) => dead.once("exit", resolve));
+    await writeFile(
+      `${new FileStateStore(dir).pathFor("k")}.lock`,
+      JSON.stringify({ pid: dead.pid, host: hostname(), acquired_at: "then", token: "dead" }),
+    );
+    const at = String(Date.now() + 700);
+    const outcomes = await Promise.all(
+      Array.from({ length: 6 }, () => {
+        const taker = spawn(process.execPath, ["--input-type=module", "-e", child, dir, at]);
+        let out = "";
+        taker.stdout.on("data", (d) => {
+          out += String(d);
+        });
+        return new Promise<string>((resolve) => taker.on("exit", () => resolve(out.trim())));
+      }),
+    );
+    expect(outcomes.filter((o) => o === "held")).toHaveLength(1);
+    expect(outcomes.filter((o) => o === "refused")).toHaveLength(5);
+  }
+}, 120_000);
