@@ -385,25 +385,16 @@ describe("faucet test", () => {
   });
 });
 
+/** Every command `faucet --help` lists and docs/cli.md documents. */
+const COMMANDS = ["run", "validate", "schema", "init", "list", "preview", "doctor", "test", "new", "dlq", "state"];
+
 describe("help and version", () => {
   test("every command has --help; the version is the package's", () => {
     const version = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version;
     expect(faucet(["--version"]).stdout.trim()).toBe(version);
     const help = faucet(["--help"]);
     expect(help.code).toBe(0);
-    for (const command of [
-      "run",
-      "validate",
-      "schema",
-      "init",
-      "list",
-      "preview",
-      "doctor",
-      "test",
-      "new",
-      "dlq",
-      "state",
-    ]) {
+    for (const command of COMMANDS) {
       expect(help.stdout).toContain(`  ${command} `);
       const sub = faucet([command, "--help"]);
       expect(sub.code).toBe(0);
@@ -413,19 +404,7 @@ describe("help and version", () => {
 
   test("docs/cli.md documents every command and every exit code", () => {
     const docs = readFileSync(join(ROOT, "docs/cli.md"), "utf8");
-    for (const command of [
-      "run",
-      "validate",
-      "schema",
-      "init",
-      "list",
-      "preview",
-      "doctor",
-      "test",
-      "new",
-      "dlq",
-      "state",
-    ]) {
+    for (const command of COMMANDS) {
       expect(docs).toContain(`### faucet ${command}\n`);
     }
     for (const code of ["0", "1", "2", "130"]) expect(docs).toMatch(new RegExp(`\\n\\| ${code} +\\| `));
