@@ -1,6 +1,7 @@
 // faucet-common-file: globs, compression, UTF-8 checking, writers.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createReadStream, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import {
@@ -188,6 +189,77 @@ describe("writers", () => {
     await empty.finish();
     await empty.close();
     expect(readFileSync(path, "utf8")).toBe("");
+  });
+
+  test("FileWriter starts an fdatasync in the background every writebackBytes; its failure fails every later write and sync", async () => {
+    const path = join(dir, "writeback.txt");
+    const probe = await open(path, "w");
+    const proto = Object.getPrototypeOf(probe) as FileHandle;
+    await probe.close();
+    const original = proto.datasync;
+    let calls = 0;
+    let failNext = false;
+    proto.datasync = async () => {
+      calls++;
+      if (failNext) {
+        failNext = false;
+        throw Object.assign(new Error("EIO: i/o error, fdatasync"), { code: "EIO" });
+      }
+      // Done at once, so the test does not wait on the disk.
+    };
+    try {
+      const w = await FileWriter.open(path, { connector: "t", append: false, compression: "none", writebackBytes: 64 });
+      const line = `${"x".repeat(99)}\n`;
+      for (let i = 0; i < 10; i++) {
+        await w.write(line);
+        await new Promise((resolve) => setImmediate(resolve)); // let a background sync finish
+      }
+      expect(calls).toBeGreaterThanOrEqual(5);
+      failNext = true;
+      await w.write(line); // starts the failing background sync
+      await new Promise((resolve) => setImmediate(resolve));
+      const failed = await w.write(line).catch((error: unknown) => error);
+      expect(FaucetError.is(failed, "sink")).toBe(true);
+      expect((failed as FaucetError).message).toContain(path);
+      // The kernel reports a failed writeback once: a later sync must not pass over lost pages.
+      expect(FaucetError.is(await w.write(line).catch((error: unknown) => error), "sink")).toBe(true);
+      expect(FaucetError.is(await w.sync().catch((error: unknown) => error), "sink")).toBe(true);
+      await w.close();
+      // The pages refused after the failed sync are not written; the rest are, whole.
+      expect(readFileSync(path, "utf8")).toBe(line.repeat(11));
+      const quiet = await FileWriter.open(path, {
+        connector: "t",
+        append: false,
+        compression: "none",
+        writebackBytes: 0,
+      });
+      const before = calls;
+      for (let i = 0; i < 10; i++) await quiet.write(line);
+      expect(calls).toBe(before);
+      await quiet.close();
+    } finally {
+      proto.datasync = original;
+    }
+  });
+
+  test("a FIFO is written asynchronously, so a reader in the same process is not blocked", async () => {
+    const fifo = join(dir, "pipe.fifo");
+    execFileSync("mkfifo", [fifo]);
+    const received: Buffer[] = [];
+    const reading = new Promise<void>((resolve, reject) => {
+      const stream = createReadStream(fifo);
+      stream.on("data", (chunk) => received.push(chunk as Buffer));
+      stream.on("end", resolve);
+      stream.on("error", reject);
+    });
+    const w = await FileWriter.open(fifo, { connector: "t", append: false, compression: "none" });
+    const page = Buffer.alloc(1 << 20, 97); // far beyond a pipe's 64 KiB buffer
+    await w.write(page);
+    await w.write(page);
+    await w.sync();
+    await w.close();
+    await reading;
+    expect(Buffer.concat(received).length).toBe(2 << 20);
   });
 
   test("writing to /dev/null works (not a regular file)", async () => {
