@@ -101,6 +101,19 @@ describe("output", () => {
       { s: "\u0000\u0001\u001f\u007f\u0080\u07ff\u0800\uffff", lone: "\ud800 \udc00 \udbff", pair: "😀" },
       { ctl: "\b\t\n\f\r", q: '"\\/', u2028: "\u2028\u2029" },
       { long: 'é"'.repeat(5000), after: 1 },
+      // Long strings (32+ characters) of plain ASCII take a native copy; one escape or non-ASCII
+      // character anywhere sends them through the loop.
+      {
+        digest: "0123456789abcdef".repeat(4),
+        edge: "x".repeat(31),
+        at32: "y".repeat(32),
+        del: `${"d".repeat(40)}\u007f`,
+        quoteLast: `${"q".repeat(40)}"`,
+        slashLast: `${"s".repeat(40)}\\`,
+        ctlFirst: `\n${"c".repeat(40)}`,
+        accentLast: `${"a".repeat(40)}é`,
+        loneLast: `${"l".repeat(40)}\ud800`,
+      },
       { n: Number.NaN, i: Number.POSITIVE_INFINITY, m: -0, e: 1e-7, b: 2 ** 53, t: true, f: false, z: null },
       { undef: undefined, fn: () => 1, kept: 1 },
       { date: new Date(0), nested: { d: new Date(1), a: [undefined, () => 1, new WithToJson()] } },
