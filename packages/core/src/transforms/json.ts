@@ -147,16 +147,30 @@ class QuickReader {
 
   array(depth: number): Value | typeof GIVE_UP {
     this.at++;
-    const out: Value[] = [];
     if (this.space() === 93) {
       this.at++;
-      return out;
+      return [];
     }
+    // The first two elements are held in locals, so short arrays (tags, pairs) are allocated at
+    // their size: a push onto [] reserves 17 slots.
+    const first = this.value(depth + 1);
+    if (first === GIVE_UP) return GIVE_UP;
+    let next = this.space();
+    this.at++;
+    if (next === 93) return [first];
+    if (next !== 44) return GIVE_UP;
+    const second = this.value(depth + 1);
+    if (second === GIVE_UP) return GIVE_UP;
+    next = this.space();
+    this.at++;
+    if (next === 93) return [first, second];
+    if (next !== 44) return GIVE_UP;
+    const out: Value[] = [first, second];
     for (;;) {
       const value = this.value(depth + 1);
       if (value === GIVE_UP) return GIVE_UP;
       out.push(value);
-      const next = this.space();
+      next = this.space();
       this.at++;
       if (next === 93) return out;
       if (next !== 44) return GIVE_UP;

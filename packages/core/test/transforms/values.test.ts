@@ -93,6 +93,8 @@ describe("json_parse and json_encode", () => {
       "0.000000000000001",
       '{"é":"😀","lone":"\ud800"}',
       "[[[[[[[[[[1]]]]]]]]]]",
+      // Arrays of each length the reader builds differently (0, 1, 2, more), nested too.
+      '[[],["a"],["a","b"],["a","b","c"],[1,[2,[3,4]],[5,6,7]]]',
     ];
     for (const text of same) {
       const value = parseJsonExact(text);
@@ -116,6 +118,11 @@ describe("json_parse and json_encode", () => {
       "+1",
       "1e",
       "[1,]",
+      "[1 2]",
+      "[1,2",
+      "[1,2 3]",
+      "[1,2,]",
+      "[1,2,3",
       '{"a":1,}',
       '{"a" 1}',
       "tru",
