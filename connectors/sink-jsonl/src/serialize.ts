@@ -345,10 +345,19 @@ function compileShape(keys: readonly string[]): Shape {
   return { keys, write: factory(writeString, writeOther, prefixes) };
 }
 
-function sameKeys(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+/**
+ * True when `object`'s enumerable keys are exactly `keys`, in order: `for…in` walks V8's enum
+ * cache without allocating, where `Object.keys` made an array per record. (`for…in` also yields
+ * inherited enumerable keys; `of` only asks for plain objects, and an inherited key makes the
+ * comparison fail, which falls back to `Object.keys`.)
+ */
+function hasKeys(object: Record<string, unknown>, keys: readonly string[]): boolean {
+  let j = 0;
+  for (const key in object) {
+    if (keys[j] !== key) return false;
+    j++;
+  }
+  return j === keys.length;
 }
 
 /** The compiled shapes of one encoder, with the last one used at each nesting depth. */
@@ -360,9 +369,9 @@ class Shapes {
   of(object: Record<string, unknown>, depth: number): Shape | undefined {
     const proto = Object.getPrototypeOf(object);
     if (proto !== Object.prototype && proto !== null) return undefined;
-    const keys = Object.keys(object);
     const last = this.#last[depth];
-    if (last !== undefined && sameKeys(keys, last.keys)) return last;
+    if (last !== undefined && hasKeys(object, last.keys)) return last;
+    const keys = Object.keys(object);
     const id = `${keys.length}:${keys.join("\u0000")}`;
     let shape = this.#all.get(id);
     if (shape === undefined && !this.#all.has(id)) {
