@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -134,7 +135,7 @@ test("a dead holder's lock broken by several processes at once leaves exactly on
     import { FileStateStore } from ${core};
     const [dir, at] = process.argv.slice(1);
     while (Date.now() < Number(at)) {}
-    try { await new FileStateStore(dir).acquireLease("k"); console.log("held"); setTimeout(() => process.exit(0), 800); }
+    try { await new FileStateStore(dir).acquireLease("k"); console.log("held"); setInterval(() => {}, 1000); }
     catch { console.log("refused"); }`;
   for (let round = 0; round < 8; round++) {
     const dir = await tempDir();
@@ -145,15 +146,26 @@ test("a dead holder's lock broken by several processes at once leaves exactly on
       JSON.stringify({ pid: dead.pid, host: hostname(), acquired_at: "then", token: "dead" }),
     );
     const at = String(Date.now() + 700);
+    // The holder keeps its lease until every taker has answered: on a loaded machine a taker may
+    // start late, and a holder that had exited by then would rightly count as dead.
+    const takers = Array.from({ length: 6 }, () =>
+      spawn(process.execPath, ["--input-type=module", "-e", child, dir, at]),
+    );
     const outcomes = await Promise.all(
-      Array.from({ length: 6 }, () => {
-        const taker = spawn(process.execPath, ["--input-type=module", "-e", child, dir, at]);
+      takers.map((taker) => {
         let out = "";
-        taker.stdout.on("data", (d) => {
-          out += String(d);
+        return new Promise<string>((resolve) => {
+          taker.stdout.on("data", (d) => {
+            out += String(d);
+            if (out.includes("\n")) resolve(out.trim());
+          });
+          taker.on("exit", () => resolve(out.trim()));
         });
-        return new Promise<string>((resolve) => taker.on("exit", () => resolve(out.trim())));
       }),
+    );
+    for (const taker of takers) taker.kill();
+    await Promise.all(
+      takers.map((taker) => (taker.exitCode === null && taker.signalCode === null ? once(taker, "exit") : undefined)),
     );
     expect(outcomes.filter((o) => o === "held")).toHaveLength(1);
     expect(outcomes.filter((o) => o === "refused")).toHaveLength(5);
