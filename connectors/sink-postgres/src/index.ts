@@ -25,6 +25,7 @@ import { PostgresSink } from "./sink.js";
 export type { ConnectionConfig } from "faucet-common-postgres";
 export type { PostgresSinkConfigInput } from "./config.js";
 export { ColumnMapping, jsonbColumn, PostgresSinkConfig } from "./config.js";
+export { MAX_HELD_PAGES, MAX_HELD_SECONDS } from "./held-transaction.js";
 export type { PostgresSinkOptions } from "./sink.js";
 export { PostgresSink } from "./sink.js";
 

@@ -38,6 +38,7 @@ import type { PoolClient } from "pg";
 import { jsonbColumn, PostgresSinkConfig, type PostgresSinkConfigInput } from "./config.js";
 import { CopyWriter, type WriterMode } from "./copy-writer.js";
 import { encodeRows, lastPerKey, type PageColumn, type TargetColumn, withSerializers } from "./encode.js";
+import { HeldTransaction, MAX_HELD_PAGES, MAX_HELD_SECONDS } from "./held-transaction.js";
 import {
   COLUMNS_SQL,
   copyFromSql,
@@ -66,6 +67,13 @@ export interface PostgresSinkOptions {
    * under the 65,535-parameter limit). Kept for benchmarks.
    */
   insertStyle?: "unnest" | "values";
+  /**
+   * Most pages held in one transaction without a flush (default {@link MAX_HELD_PAGES}); 1 commits
+   * each page as soon as it is written.
+   */
+  maxHeldPages?: number;
+  /** Most seconds a transaction is held without a flush (default {@link MAX_HELD_SECONDS}). */
+  maxHeldSeconds?: number;
 }
 
 type Columns = Map<string, TargetColumn>;
@@ -76,10 +84,13 @@ interface PostgresTables extends TableOps<TableRef> {
 }
 
 /**
- * Writes pages to a PostgreSQL table, one transaction per page: COPY (default for append), or
- * INSERT with array parameters; upsert with `ON CONFLICT`, delete by key, overwrite through a
- * staging table swapped in atomically, and exactly-once commits that write a page and its commit
- * token together.
+ * Writes pages to a PostgreSQL table: COPY (default for append), or INSERT with array parameters;
+ * upsert with `ON CONFLICT`, delete by key, overwrite through a staging table swapped in
+ * atomically, and exactly-once commits that write a page and its commit token together.
+ *
+ * Plain pages (every mode but exactly-once) go into one transaction held open across pages, each
+ * page under a savepoint so a failing page rolls back alone; `flush()` and `close()` commit it
+ * (see {@link HeldTransaction}). Exactly-once pages are each one transaction with their token.
  *
  * @example
  * const sink = new PostgresSink({
@@ -102,6 +113,7 @@ export class PostgresSink implements Sink {
   #columns: Columns | undefined;
   #tokenTableReady = false;
   #writer: CopyWriter | undefined;
+  readonly #held: HeldTransaction;
 
   constructor(config: PostgresSinkConfigInput, options: PostgresSinkOptions = {}) {
     this.config = parseConfig(PostgresSinkConfig, config, { connector: CONNECTOR });
@@ -112,6 +124,12 @@ export class PostgresSink implements Sink {
       logger: this.#logger,
     });
     this.#table = { schema: this.config.schema, name: this.config.table_name };
+    this.#held = new HeldTransaction(this.#pool, {
+      connector: CONNECTOR,
+      table: () => sqlName(this.#target),
+      maxPages: options.maxHeldPages ?? MAX_HELD_PAGES,
+      maxSeconds: options.maxHeldSeconds ?? MAX_HELD_SECONDS,
+    });
     this.#jsonb = jsonbColumn(this.config);
     const mode = this.config.write_mode;
     const keyed = mode === "upsert" || mode === "delete";
@@ -143,14 +161,17 @@ export class PostgresSink implements Sink {
 
   async writeBatch(records: readonly Value[]): Promise<number> {
     if (records.length === 0) return 0;
-    return await this.#pool.withClient(async (client) => {
+    // Outside the page's savepoint: a first page that fails must not roll the new table back.
+    if (!this.#columns) await this.#held.aside((client) => this.#ensureTable(client, records));
+    return await this.#held.page(records.length, async (client) => {
       await this.#ensureTable(client, records);
-      // An append by COPY is one statement, atomic on its own: no BEGIN/COMMIT round trips.
-      if (this.#method === "copy" && this.config.write_mode !== "upsert" && this.config.write_mode !== "delete") {
-        return await this.#writeRows(client, records);
-      }
-      return await this.#transaction(client, () => this.#writeRows(client, records));
+      return await this.#writeRows(client, records);
     });
+  }
+
+  /** Commits the pages written since the last flush: only now are they durable. */
+  async flush(): Promise<void> {
+    await this.#held.commit();
   }
 
   /**
@@ -158,6 +179,7 @@ export class PostgresSink implements Sink {
    * sequence is not beyond the one already committed is a replay: nothing is written.
    */
   async writeBatchIdempotent(records: readonly Value[], scope: string, token: string): Promise<number> {
+    await this.#held.commit();
     return await this.#pool.withClient(async (client) => {
       await this.#ensureTokenTable(client);
       if (records.length > 0) await this.#ensureTable(client, records);
@@ -191,7 +213,7 @@ export class PostgresSink implements Sink {
   }
 
   async lastCommittedToken(scope: string): Promise<string | undefined> {
-    return await this.#pool.withClient(async (client) => {
+    return await this.#held.aside(async (client) => {
       await this.#ensureTokenTable(client);
       const { rows } = await this.#run(
         client,
@@ -205,7 +227,7 @@ export class PostgresSink implements Sink {
 
   async currentSchema(): Promise<SinkSchema | undefined> {
     if (this.#jsonb !== undefined) return undefined;
-    const columns = await this.#pool.withClient((client) => this.#loadColumns(client));
+    const columns = await this.#held.aside((client) => this.#loadColumns(client));
     if (!columns) return undefined;
     return { columns: [...columns.values()].map((c) => ({ name: c.name, type: c.sqlType, nullable: c.nullable })) };
   }
@@ -219,6 +241,7 @@ export class PostgresSink implements Sink {
       ...(change.relaxColumns ?? []).map((name) => `ALTER COLUMN ${quoteIdent(name)} DROP NOT NULL`),
     ];
     if (actions.length === 0) return;
+    await this.#held.commit();
     await this.#pool.withClient((client) =>
       this.#run(client, `ALTER TABLE ${table} ${actions.join(", ")}`, [], `evolving ${table} failed`),
     );
@@ -227,16 +250,20 @@ export class PostgresSink implements Sink {
 
   /** write_mode: overwrite — later writes go to a fresh staging table shaped like the target. */
   async beginOverwrite(): Promise<void> {
-    if (this.config.write_mode === "overwrite") await this.#overwrite.begin();
+    if (this.config.write_mode !== "overwrite") return;
+    await this.#held.commit();
+    await this.#overwrite.begin();
   }
 
   /** Swaps the staging table in for the target in one transaction. */
   async commitOverwrite(): Promise<void> {
+    await this.#held.commit();
     await this.#overwrite.commit();
   }
 
   /** Drops the staging table; the target is untouched. */
   async abortOverwrite(): Promise<void> {
+    await this.#held.rollback();
     await this.#overwrite.abort();
   }
 
@@ -258,8 +285,14 @@ export class PostgresSink implements Sink {
     });
   }
 
+  /** Commits what is held, then ends every connection. Idempotent. */
   async close(): Promise<void> {
-    await this.#pool.close();
+    try {
+      // Held pages already lost were reported to the write or flush that found out.
+      if (!this.#held.lost) await this.#held.commit();
+    } finally {
+      await this.#pool.close();
+    }
   }
 
   /** The table writes go to: the staging table during an overwrite. */

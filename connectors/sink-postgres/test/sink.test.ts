@@ -122,10 +122,12 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "sink-postgres", (
           { insertStyle: style },
         );
         await sink.writeBatch(page);
+        await sink.flush();
         expect(await count("chunks")).toBe(2500);
         // The last chunk breaks a constraint: the chunks before it are rolled back too.
         const bad = [...page.map((r) => ({ ...r, id: r.id + 10_000 })), { id: 10_000, v: "duplicate" }];
         await expect(sink.writeBatch(bad)).rejects.toThrow(/duplicate key/);
+        await sink.flush();
         expect(await count("chunks")).toBe(2500);
         await sink.close();
       }
@@ -193,6 +195,7 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "sink-postgres", (
       expect((clientSide as Error).message).toMatch(/record 7777, column "b" \(bytea\)/);
       expect(await count("big")).toBe(0);
       expect(await sink.writeBatch(page)).toBe(9000); // the connection is still good
+      await sink.flush();
       expect(await count("big")).toBe(9000);
       await sink.close();
     });
