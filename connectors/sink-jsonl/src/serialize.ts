@@ -238,16 +238,23 @@ function writeOther(
       return writeBoolean(value, buffer, pos, reserve);
     case "object": {
       if (value === null) return writeNull(buffer, pos, reserve);
+      if (depth >= MAX_DEPTH) return GENERIC;
       // toJSON receives the key from JSON.stringify; leave such values to it.
-      if (typeof (value as { toJSON?: unknown }).toJSON === "function" || depth >= MAX_DEPTH) return GENERIC;
       if (Array.isArray(value)) {
+        if (typeof (value as { toJSON?: unknown }).toJSON === "function") return GENERIC;
         if (Object.getPrototypeOf(value) !== Array.prototype)
           return writeJson(JSON.stringify(value), buffer, pos, reserve);
         return writeArray(value, buffer, pos, reserve, shapes, depth + 1);
       }
+      // A compiled shape is only ever given to a plain object without an own toJSON key, and
+      // encode() leaves every record to JSON.stringify while Object.prototype has a toJSON: no
+      // (megamorphic) toJSON lookup is needed on this path.
       const shape = shapes.of(value as Record<string, unknown>, depth + 1);
-      if (shape === undefined) return writeJson(JSON.stringify(value), buffer, pos, reserve);
-      return shape.write(value as Record<string, unknown>, buffer, pos, reserve, shapes, depth + 1);
+      if (shape !== undefined) {
+        return shape.write(value as Record<string, unknown>, buffer, pos, reserve, shapes, depth + 1);
+      }
+      if (typeof (value as { toJSON?: unknown }).toJSON === "function") return GENERIC;
+      return writeJson(JSON.stringify(value), buffer, pos, reserve);
     }
     default:
       // undefined, functions and symbols drop the key; BigInt throws: JSON.stringify's rules.

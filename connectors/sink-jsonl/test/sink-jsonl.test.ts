@@ -92,6 +92,11 @@ describe("output", () => {
     }
     const own = { a: 1 } as Record<string, unknown>;
     Object.defineProperty(own, "__proto__", { value: "own", enumerable: true, writable: true, configurable: true });
+    const bareWithToJson = () => {
+      const o = Object.create(null) as Record<string, unknown>;
+      o.toJSON = (key: string) => `bare:${key}`;
+      return o;
+    };
     const bare = Object.create(null) as Record<string, unknown>;
     bare.x = "no prototype";
     const special = [
@@ -118,6 +123,8 @@ describe("output", () => {
       { undef: undefined, fn: () => 1, kept: 1 },
       { date: new Date(0), nested: { d: new Date(1), a: [undefined, () => 1, new WithToJson()] } },
       { custom: new WithToJson() },
+      // Nested objects whose own toJSON JSON.stringify calls (with the key), or ignores (not a function).
+      { inner: { toJSON: (key: string) => `own:${key}` }, bareInner: bareWithToJson(), data: { toJSON: 1 } },
       new WithToJson(),
       own,
       bare,
