@@ -474,11 +474,23 @@ export class PostgresSink implements Sink {
       const text = insertUnnestSql(this.#target, targets) + (suffix ? ` ${suffix}` : "");
       const name = statementName(text);
       const writer = this.#writerFor(page, "array");
-      for (let from = 0; from < records.length; from += chunk) {
-        const to = Math.min(records.length, from + chunk);
-        await client.query({ name, text, values: page.map((_, c) => writer.encodeArray(records, from, to, c)) });
+      const encode = (from: number) =>
+        page.map((_, c) => writer.encodeArray(records, from, Math.min(records.length, from + chunk), c));
+      // Each statement's arrays are encoded while the server runs the one before.
+      let values = encode(0);
+      for (let from = chunk; ; from += chunk) {
+        const running = client.query({ name, text, values });
+        let next: Buffer[] | undefined;
+        try {
+          next = from < records.length ? encode(from) : undefined;
+        } catch (error) {
+          await running.catch(() => undefined);
+          throw error;
+        }
+        await running;
+        if (!next) return;
+        values = next;
       }
-      return;
     }
     const perStatement = rowsPerStatement(targets.length, MAX_PARAMETERS, this.config.batch_size);
     for (let from = 0; from < records.length; from += perStatement) {

@@ -208,6 +208,19 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "sink-postgres", (
       ]).catch((e: unknown) => e);
       expect((error as Error).message).toMatch(/record 1, column "b" \(bytea\)/);
       expect(await count("bin")).toBe(0);
+      // INSERT encodes each statement while the one before runs: a bad value there fails cleanly too.
+      const sink = new PostgresSink({
+        ...base,
+        table_name: "bin",
+        column_mapping: "auto_map",
+        write_method: "insert",
+        batch_size: 2,
+      });
+      const page = [{ b: "AAE=" }, { b: "AAE=" }, { b: "AAE=" }, { b: "not base64!" }, { b: "AAE=" }];
+      await expect(sink.writeBatch(page)).rejects.toThrow(/record 3, column "b" \(bytea\)/);
+      expect(await sink.writeBatch(page.slice(0, 3))).toBe(3);
+      await sink.close();
+      expect(await count("bin")).toBe(3);
     });
 
     test("create_table infers bigint, double precision, boolean, text and jsonb; upsert adds the key", async () => {
