@@ -32,9 +32,7 @@ export class CopyOutStream extends Readable implements Submittable {
   rowCount = 0;
   #connection: Connection | undefined;
   #pgHandler: DataHandler | undefined;
-  readonly #onReadable = () => this.#forward();
-  #wanted = false;
-  #forwarding = false;
+  readonly #onData = (chunk: Buffer) => this.#receive(chunk);
   #detached = false;
   /** Type of the message whose body is being read, and how much of the body is still to come. */
   #code = 0;
@@ -53,15 +51,15 @@ export class CopyOutStream extends Readable implements Submittable {
     const listeners = socket.listeners("data") as DataHandler[];
     if (listeners.length !== 1) throw new Error("COPY TO needs the connection's single data listener");
     this.#pgHandler = listeners[0];
+    // Each socket chunk as it arrives, as pg reads them: socket.read() in paused mode would join
+    // every chunk buffered since the last read into a fresh buffer first.
     socket.removeListener("data", this.#pgHandler as DataHandler);
-    socket.pause();
-    socket.on("readable", this.#onReadable);
+    socket.on("data", this.#onData);
     connection.query(this.text);
   }
 
   override _read(): void {
-    this.#wanted = true;
-    this.#forward();
+    if (!this.#detached && this.#connection) this.#connection.stream.resume();
   }
 
   /** pg reports an error of the query (after {@link detach} handed the ErrorResponse back). */
@@ -76,16 +74,10 @@ export class CopyOutStream extends Readable implements Submittable {
 
   handleReadyForQuery(): void {}
 
-  #forward(): void {
-    if (this.#forwarding || !this.#wanted || this.#detached || this.destroyed || !this.#connection) return;
-    this.#forwarding = true;
-    const socket = this.#connection.stream;
-    while (this.#wanted && !this.#detached) {
-      const chunk = socket.read() as Buffer | null;
-      if (chunk === null) break;
-      this.#wanted = this.#parse(chunk);
-    }
-    this.#forwarding = false;
+  #receive(chunk: Buffer): void {
+    if (this.#detached || this.destroyed || !this.#connection) return;
+    // The consumer is full: hold the socket (and the server) until _read asks for more.
+    if (!this.#parse(chunk) && !this.#detached) this.#connection.stream.pause();
   }
 
   /** Strips the framing of one socket chunk in place and pushes its row bytes; false when full. */
@@ -155,7 +147,7 @@ export class CopyOutStream extends Readable implements Submittable {
     const connection = this.#connection as Connection;
     const socket = connection.stream;
     const handler = this.#pgHandler as DataHandler;
-    socket.removeListener("readable", this.#onReadable);
+    socket.removeListener("data", this.#onData);
     socket.on("data", handler);
     handler(rest);
     // The handler may pause the socket (backpressure); resume after it returns, as pg-copy-streams does.
