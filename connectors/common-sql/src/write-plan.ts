@@ -56,10 +56,16 @@ export function pageColumns<C extends NamedColumn>(
 ): C[] {
   const checked = new Set<string>();
   const used = new Set<string>();
+  // Records of a page nearly always share one key sequence: one already checked is recognised
+  // by comparing its keys with the last new sequence's (pointer comparisons), not looked up.
+  let known: string[] = [];
   for (let index = 0; index < records.length; index++) {
     const record = records[index];
     if (!isValueObject(record)) throw notAnObject(index, record);
+    if (index > 0 && sameKeySequence(record, known)) continue;
+    known = [];
     for (const key in record) {
+      known.push(key);
       if (checked.has(key) || key === options.skip) continue;
       checked.add(key);
       const column = table.get(key);
@@ -70,6 +76,16 @@ export function pageColumns<C extends NamedColumn>(
     }
   }
   return [...table.values()].filter((c) => used.has(c.name));
+}
+
+/** True when `record`'s `for…in` keys are exactly `keys`, in order. */
+function sameKeySequence(record: ValueObject, keys: readonly string[]): boolean {
+  let j = 0;
+  for (const key in record) {
+    if (keys[j] !== key) return false;
+    j++;
+  }
+  return j === keys.length;
 }
 
 /** A keyed page split into the last operation per key. */

@@ -152,6 +152,26 @@ describe("write plans", () => {
         (c) => c.name,
       ),
     ).toEqual(["id"]);
+    // Runs of one key sequence are recognised, not re-checked: a new sequence (a prefix, a
+    // reordering, one more key) is checked in full, and a bad key is still found at its index.
+    const same = Array.from({ length: 5 }, (_, i) => ({ id: i, v: i }));
+    const mixed = [...same, { id: 9 }, { v: 1, id: 2 }, ...same, { id: 1, v: 2, nope: 3 }, ...same];
+    const late = (() => {
+      try {
+        pageColumns(mixed, table, { ignoreUnknown: false, tableName: "t" });
+      } catch (e) {
+        return e as RowError;
+      }
+    })();
+    expect(late).toMatchObject({ index: 12, column: "nope" });
+    expect(
+      pageColumns([...same, { id: 1 }], table, { ignoreUnknown: false, tableName: "t" }).map((c) => c.name),
+    ).toEqual(["id", "v"]);
+    expect(
+      pageColumns([{ id: 1 }, { id: 2 }, { id: 3, v: 1 }], table, { ignoreUnknown: false, tableName: "t" }).map(
+        (c) => c.name,
+      ),
+    ).toEqual(["id", "v"]);
   });
 });
 
