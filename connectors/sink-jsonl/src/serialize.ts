@@ -2,6 +2,7 @@
 
 import type { Value } from "faucet-core";
 import { FaucetError } from "faucet-core/errors";
+import { writeShortNumber } from "faucet-core/numbers";
 
 const NO_ROOM = -1;
 const GENERIC = -2;
@@ -142,84 +143,16 @@ function writeBoolean(value: boolean, buffer: Buffer, pos: number, reserve: numb
   return pos + 5;
 }
 
-/** Fraction digits tried for decimals (prices, scores, rates): scales 10 to 10^6. */
-const MAX_FRACTION = 6;
-/** Below this, a decimal's digits (at most 15) map to exactly one double: see {@link writeNumber}. */
-const EXACT_DIGITS = 1e15;
-
 /**
  * Writes a finite number as JSON.stringify does (the shortest text that reads back as the same
- * double), without building a string for the common cases: integers below 10^15, and decimals
- * with up to six fraction digits whose scaled value is such an integer. A decimal with at most
- * 15 significant digits is the only such decimal naming its double (DBL_DIG = 15), so the
- * shortest round-trip text is it, trailing zeros dropped. Anything else takes `String(n)`.
+ * double), without building a string for the common cases (faucet-core's writeShortNumber);
+ * anything else takes `String(n)`.
  */
 function writeNumber(n: number, buffer: Buffer, pos: number, reserve: number): number {
   if (pos + 24 + reserve > buffer.length) return NO_ROOM;
-  let digits = n < 0 ? -n : n;
-  if (!(digits < EXACT_DIGITS)) return writeJson(Number.isFinite(n) ? String(n) : "null", buffer, pos, reserve);
-  let fraction = 0;
-  if (!Number.isInteger(digits)) {
-    let scale = 1;
-    for (;;) {
-      if (fraction === MAX_FRACTION) return writeJson(String(n), buffer, pos, reserve);
-      scale *= 10;
-      fraction++;
-      const scaled = Math.round(digits * scale);
-      if (scaled / scale === digits) {
-        if (!(scaled < EXACT_DIGITS)) return writeJson(String(n), buffer, pos, reserve);
-        digits = scaled;
-        break;
-      }
-    }
-    // Drop trailing zeros of the fraction (0.5 scaled by 10 is 5: nothing to drop).
-    while (fraction > 0 && digits % 10 === 0) {
-      digits /= 10;
-      fraction--;
-    }
-  }
-  if (n < 0 && digits !== 0) buffer[pos++] = 45;
-  // The digits, right to left, into their final place; a leading "0." when the value is below 1.
-  // Below 2^31 in int32 arithmetic (most values), beyond it in doubles.
-  const small = digits < 2147483648;
-  let count = 1;
-  if (small) for (let rest = (digits / 10) | 0; rest > 0; rest = (rest / 10) | 0) count++;
-  else for (let rest = Math.floor(digits / 10); rest > 0; rest = Math.floor(rest / 10)) count++;
-  const width = fraction >= count ? fraction + 2 : fraction > 0 ? count + 1 : count;
-  let at = pos + width;
-  if (small) {
-    let d = digits | 0;
-    for (let i = 0; i < fraction; i++) {
-      const next = (d / 10) | 0;
-      buffer[--at] = 48 + d - next * 10;
-      d = next;
-    }
-    if (fraction > 0) buffer[--at] = 46;
-    if (fraction >= count) buffer[--at] = 48;
-    else {
-      do {
-        const next = (d / 10) | 0;
-        buffer[--at] = 48 + d - next * 10;
-        d = next;
-      } while (d > 0);
-    }
-    return pos + width;
-  }
-  for (let i = 0; i < fraction; i++) {
-    const next = Math.floor(digits / 10);
-    buffer[--at] = 48 + (digits - next * 10);
-    digits = next;
-  }
-  if (fraction > 0) buffer[--at] = 46;
-  if (fraction >= count) buffer[--at] = 48;
-  else {
-    do {
-      const next = Math.floor(digits / 10);
-      buffer[--at] = 48 + (digits - next * 10);
-      digits = next;
-    } while (digits > 0);
-  }
-  return pos + width;
+  const end = writeShortNumber(n, buffer, pos);
+  if (end >= 0) return end;
+  return writeJson(Number.isFinite(n) ? String(n) : "null", buffer, pos, reserve);
 }
 
 /** Nesting deeper than this goes to JSON.stringify (which also reports cycles). */

@@ -1,6 +1,7 @@
 import { copyEscape, OID } from "faucet-common-postgres";
 import { RowError } from "faucet-common-sql";
 import type { Value } from "faucet-core";
+import { writeShortNumber } from "faucet-core/numbers";
 import { JsonCopyWriter, UNSUPPORTED } from "./copy-json.js";
 import type { PageColumn } from "./encode.js";
 
@@ -19,9 +20,6 @@ export type WriterMode = "copy" | "array";
 /** Strings at most this long are escaped and UTF-8-encoded byte by byte; longer ones natively. */
 const SHORT_STRING = 48;
 const COPY_SPECIAL = /[\\\n\r\t]/;
-/** Integers below this print as their digits; decimals scaled below it print exactly (see writeNumber). */
-const EXACT_DIGITS = 1e15;
-const SCALES = [10, 100, 1000, 10_000, 100_000, 1_000_000];
 const TEXT_OID = 25;
 
 /**
@@ -233,58 +231,18 @@ export class CopyWriter {
 
   /**
    * A number as `String(n)` prints it (`-0` as `-0`), without building the string for integers
-   * below 10^15 and decimals of up to six fraction digits whose scaled value is such an integer:
-   * a decimal of at most 15 significant digits is the only one naming its double, so the
-   * shortest round-trip text is it with trailing zeros dropped. Anything else takes String().
+   * below 10^15 and decimals of up to six fraction digits (faucet-core's writeShortNumber);
+   * anything else takes String().
    */
   number(n: number): void {
     this.room(32);
-    let digits = n < 0 ? -n : n;
-    if (!(digits < EXACT_DIGITS) || (n === 0 && 1 / n < 0)) {
-      this.latin1(Object.is(n, -0) ? "-0" : String(n));
+    if (n === 0 && 1 / n < 0) {
+      this.latin1("-0");
       return;
     }
-    let fraction = 0;
-    if (!Number.isInteger(digits)) {
-      for (const scale of SCALES) {
-        const scaled = Math.round(digits * scale);
-        fraction++;
-        if (scaled / scale === digits && scaled < EXACT_DIGITS) {
-          digits = scaled;
-          break;
-        }
-      }
-      if (!Number.isInteger(digits)) {
-        this.latin1(String(n));
-        return;
-      }
-      while (fraction > 0 && digits % 10 === 0) {
-        digits /= 10;
-        fraction--;
-      }
-    }
-    const b = this.buffer;
-    let pos = this.pos;
-    if (n < 0) b[pos++] = 45;
-    let count = 1;
-    for (let rest = Math.floor(digits / 10); rest > 0; rest = Math.floor(rest / 10)) count++;
-    const width = fraction >= count ? fraction + 2 : fraction > 0 ? count + 1 : count;
-    let at = pos + width;
-    for (let i = 0; i < fraction; i++) {
-      const next = Math.floor(digits / 10);
-      b[--at] = 48 + (digits - next * 10);
-      digits = next;
-    }
-    if (fraction > 0) b[--at] = 46;
-    if (fraction >= count) b[--at] = 48;
-    else {
-      do {
-        const next = Math.floor(digits / 10);
-        b[--at] = 48 + (digits - next * 10);
-        digits = next;
-      } while (digits > 0);
-    }
-    this.pos = pos + width;
+    const end = writeShortNumber(n, this.buffer, this.pos);
+    if (end >= 0) this.pos = end;
+    else this.latin1(String(n));
   }
 }
 
