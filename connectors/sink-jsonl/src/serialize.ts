@@ -21,8 +21,8 @@ interface FastWrites {
 /** Strings at least this long that are plain ASCII are copied natively (see writeString). */
 const NATIVE_ASCII = 32;
 const HAS_LATIN1_WRITE = typeof (Buffer.prototype as unknown as Partial<FastWrites>).latin1Write === "function";
-/** A character JSON escapes, or one that is not ASCII. */
-const NOT_PLAIN_ASCII = /["\\\u0000-\u001f\u0080-\uffff]/;
+/** Any character but printable ASCII other than `"` and `\\`: one JSON escapes, or not ASCII. */
+const NOT_PLAIN_ASCII = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
 
 /** Per ASCII code: 0 copies the byte, 1 needs a backslash before it, 2 is a control character. */
 const ESCAPE = new Uint8Array(128);
