@@ -100,7 +100,7 @@ export function ignoreUnknownField() {
     .describe("auto_map: drop record keys the table has no column for instead of failing the page");
 }
 
-/** `batch_size` of a sink: rows per multi-row statement (a page is still one transaction). */
+/** `batch_size` of a sink: rows per multi-row statement (a page is still written whole or not at all). */
 export function statementBatchSizeField(limit: string) {
   return z
     .number()
@@ -108,7 +108,7 @@ export function statementBatchSizeField(limit: string) {
     .min(0)
     .max(MAX_BATCH_SIZE)
     .default(1000)
-    .describe(`Most rows per multi-row statement (a page is still one transaction); 0: as many as ${limit} allows`);
+    .describe(`Most rows per multi-row statement (a page is still written whole or not at all); 0: as many as ${limit} allows`);
 }
 
 /** `max_connections` with a connector's default. */
