@@ -108,7 +108,9 @@ export function statementBatchSizeField(limit: string) {
     .min(0)
     .max(MAX_BATCH_SIZE)
     .default(1000)
-    .describe(`Most rows per multi-row statement (a page is still written whole or not at all); 0: as many as ${limit} allows`);
+    .describe(
+      `Most rows per multi-row statement (a page is still written whole or not at all); 0: as many as ${limit} allows`,
+    );
 }
 
 /** `max_connections` with a connector's default. */
