@@ -4,9 +4,20 @@ import { status } from "./output.js";
 
 const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
-/** Formats 1234567 as 1,234,567. */
+/**
+ * Formats 1234567 as 1,234,567. By hand: the first `toLocaleString` of a process loads ICU's
+ * number formatting, ~35 ms of every `faucet run` for one summary line.
+ */
 export function count(n: number): string {
-  return Math.round(n).toLocaleString("en-US");
+  const rounded = Math.round(n);
+  if (!Number.isSafeInteger(rounded)) return rounded.toLocaleString("en-US");
+  const digits = String(rounded < 0 ? -rounded : rounded);
+  let out = "";
+  for (let i = 0; i < digits.length; i++) {
+    if (i > 0 && (digits.length - i) % 3 === 0) out += ",";
+    out += digits[i];
+  }
+  return rounded < 0 ? `-${out}` : out;
 }
 
 /** Formats milliseconds as 0.42 s, 12.3 s or 3m 05s. */

@@ -19,6 +19,7 @@ import {
 } from "../dlq/replay.js";
 import { summarizeDeadLetters, summaryText } from "../dlq/summary.js";
 import { EXIT, err, out } from "../output.js";
+import { count } from "../progress.js";
 import { watchStateDirectory } from "../state-cleanup.js";
 import { openStateTarget, withLease } from "../state-target.js";
 
@@ -248,7 +249,7 @@ function replayReport(
 }
 
 function replayText(r: ReplayReport, name: string): string {
-  const n = (v: number) => v.toLocaleString("en-US");
+  const n = count;
   const head = r.status === "cancelled" ? "cancelled" : r.dry_run ? "dry run finished" : "done";
   const lines = [
     `${head}: dlq replay of ${name}: ${n(r.resent)} of ${n(r.envelopes)} dead-lettered records re-sent, ${n(r.written)} ${r.dry_run ? "would be written" : "written"}, ${n(r.failed_again)} failed again`,

@@ -1,5 +1,6 @@
 /** `faucet dlq inspect`: a summary of a dead-letter file, built in one streamed pass. */
 import type { Value } from "faucet-core";
+import { count } from "../progress.js";
 import { checkDeadLetterFile, type MalformedLine, readDeadLetters } from "./file.js";
 
 /** How many malformed lines are listed by number (the rest are only counted). */
@@ -113,13 +114,13 @@ function table(title: string, counts: Record<string, number>): string[] {
   const entries = Object.entries(counts);
   if (entries.length === 0) return [];
   const width = Math.max(...entries.map(([k]) => k.length));
-  return [`  ${title}:`, ...entries.map(([k, n]) => `    ${k.padEnd(width)}  ${n.toLocaleString("en-US")}`)];
+  return [`  ${title}:`, ...entries.map(([k, n]) => `    ${k.padEnd(width)}  ${count(n)}`)];
 }
 
 /** The text report of {@link summarizeDeadLetters}. */
 export function summaryText(s: DeadLetterSummary): string {
   const n = s.envelopes;
-  const lines = [`${s.file}: ${n.toLocaleString("en-US")} dead-lettered record${n === 1 ? "" : "s"}`];
+  const lines = [`${s.file}: ${count(n)} dead-lettered record${n === 1 ? "" : "s"}`];
   if (s.first_ts !== null) lines.push(`  first: ${s.first_ts}`, `  last:  ${s.last_ts}`);
   lines.push(...table("by reason", s.by_reason), ...table("by error kind", s.by_error_kind));
   lines.push(...table("by pipeline", s.by_pipeline));
@@ -131,7 +132,7 @@ export function summaryText(s: DeadLetterSummary): string {
     }
   }
   if (s.malformed > 0) {
-    lines.push(`  malformed lines: ${s.malformed.toLocaleString("en-US")}`);
+    lines.push(`  malformed lines: ${count(s.malformed)}`);
     for (const m of s.malformed_lines) lines.push(`    line ${m.line}: ${clip(m.problem, 160)}`);
     if (s.malformed > s.malformed_lines.length) lines.push(`    … and ${s.malformed - s.malformed_lines.length} more`);
   }
