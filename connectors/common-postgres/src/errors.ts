@@ -81,3 +81,24 @@ export function queryError(error: unknown, kind: ErrorKind, connector: string, w
           : undefined);
   return new FaucetError(kind, text, { ...base, retryable, ...(hint ? { hint } : {}) });
 }
+
+/**
+ * Codes of a `CREATE … IF NOT EXISTS` that lost a race with another session creating the same
+ * object: `IF NOT EXISTS` checks before it creates, so the loser fails on the catalog instead —
+ * duplicate table (42P07), schema (42P06), the table's row type (42710, from TypeCreate) or a
+ * catalog unique index (23505).
+ */
+const CREATE_RACE_CODES = new Set(["42P07", "42P06", "42710", "23505"]);
+
+/**
+ * True when `error` (a server error, or a FaucetError wrapping one) is a `CREATE … IF NOT EXISTS`
+ * that another session won: the object exists, which is what was asked.
+ *
+ * @example
+ * try { await client.query("CREATE TABLE IF NOT EXISTS t (id int)"); } catch (e) { if (!isCreateRace(e)) throw e; }
+ */
+export function isCreateRace(error: unknown): boolean {
+  const direct = fieldsOf(error).code;
+  const code = direct ?? (FaucetError.is(error) ? fieldsOf(error.cause).code : undefined);
+  return code !== undefined && CREATE_RACE_CODES.has(code);
+}

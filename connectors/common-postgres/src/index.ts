@@ -26,7 +26,7 @@ export {
   withBaseDir,
 } from "./config.js";
 export type { PgErrorFields } from "./errors.js";
-export { connectError, queryError } from "./errors.js";
+export { connectError, isCreateRace, queryError } from "./errors.js";
 export type { PostgresPoolOptions } from "./pool.js";
 export { PostgresPool } from "./pool.js";
 export { qualifiedName, quoteIdent, quoteLiteral, splitQualifiedName } from "./quote.js";

@@ -4,6 +4,7 @@ import {
   copyEscape,
   describeTarget,
   hasLongNumberRun,
+  isCreateRace,
   isLossy,
   PostgresPool,
   parseArray,
@@ -62,6 +63,25 @@ describe("connection config", () => {
       })();
       expect(FaucetError.is(error, "config"), url).toBe(true);
       expect((error as Error).message).not.toContain("hunter2");
+    }
+  });
+});
+
+describe("errors", () => {
+  test("isCreateRace: a CREATE … IF NOT EXISTS another session won, raw or wrapped", () => {
+    for (const code of ["42P07", "42P06", "42710", "23505"]) {
+      expect(isCreateRace(Object.assign(new Error("exists"), { code }))).toBe(true);
+      expect(
+        isCreateRace(new FaucetError("sink", "create failed", { cause: Object.assign(new Error("x"), { code }) })),
+      ).toBe(true);
+    }
+    for (const error of [
+      Object.assign(new Error("denied"), { code: "42501" }),
+      new Error("no code"),
+      undefined,
+      "text",
+    ]) {
+      expect(isCreateRace(error)).toBe(false);
     }
   });
 });

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { finished } from "node:stream/promises";
-import { PostgresPool, queryError, quoteIdent } from "faucet-common-postgres";
+import { isCreateRace, PostgresPool, queryError, quoteIdent } from "faucet-common-postgres";
 import {
   COLUMN_TYPES,
   COMMIT_TOKEN_TABLE,
@@ -615,8 +615,7 @@ export class PostgresSink implements Sink {
 
 /** Another writer created the table (or schema) at the same moment: that is fine. */
 function ignoreCreateRace(error: FaucetError): void {
-  const code = (error.cause as { code?: string } | undefined)?.code;
-  if (code !== "42P07" && code !== "23505") throw error;
+  if (!isCreateRace(error)) throw error;
 }
 
 /** The 0-based record a COPY error points at (`COPY t, line 3, column amount: …`). */

@@ -1,4 +1,4 @@
-import { PostgresPool, qualifiedName, queryError, quoteIdent } from "faucet-common-postgres";
+import { isCreateRace, PostgresPool, qualifiedName, queryError, quoteIdent } from "faucet-common-postgres";
 import { parseJsonExact } from "faucet-common-sql";
 import {
   DEFAULT_LEASE_TTL_MS,
@@ -179,9 +179,8 @@ export class PostgresStateStore implements StateStore {
     try {
       await client.query(sql);
     } catch (error) {
-      const code = (error as { code?: string }).code;
       // Another process created it at the same moment.
-      if (code !== "42P07" && code !== "23505") {
+      if (!isCreateRace(error)) {
         throw FaucetError.is(error) ? error : queryError(error, "state", CONNECTOR, `${what} failed`);
       }
     }

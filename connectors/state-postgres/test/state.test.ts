@@ -40,6 +40,19 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "state-postgres", 
     await b.close();
   });
 
+  test("many stores creating the same new table at once all succeed (the losers of the CREATE race are fine)", async () => {
+    for (let round = 0; round < 5; round++) {
+      const table = `race_${round}_${Date.now()}`;
+      const stores = Array.from(
+        { length: 8 },
+        () => new PostgresStateStore({ connection_url: PG_URL, schema: SCHEMA, table }),
+      );
+      await Promise.all(stores.map((store, i) => store.put(`k${i}`, i)));
+      expect(await stores[0]?.get("k7")).toBe(7);
+      await Promise.all(stores.map((store) => store.close()));
+    }
+  });
+
   test("a pipeline resumes from the bookmark a Postgres store kept", async () => {
     const source = () => numbersSource(5);
     const sink = keepingSink();
