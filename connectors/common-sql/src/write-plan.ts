@@ -1,4 +1,4 @@
-import { FaucetError, isValueObject, type Value, type ValueObject } from "faucet-core";
+import { FaucetError, hasKeySequence, isValueObject, type Value, type ValueObject } from "faucet-core";
 import type { DeleteMarker } from "./config.js";
 
 /** A record of a page that cannot be written, by its index in the page. */
@@ -62,7 +62,7 @@ export function pageColumns<C extends NamedColumn>(
   for (let index = 0; index < records.length; index++) {
     const record = records[index];
     if (!isValueObject(record)) throw notAnObject(index, record);
-    if (index > 0 && sameKeySequence(record, known)) continue;
+    if (index > 0 && hasKeySequence(record, known)) continue;
     known = [];
     for (const key in record) {
       known.push(key);
@@ -76,16 +76,6 @@ export function pageColumns<C extends NamedColumn>(
     }
   }
   return [...table.values()].filter((c) => used.has(c.name));
-}
-
-/** True when `record`'s `for…in` keys are exactly `keys`, in order. */
-function sameKeySequence(record: ValueObject, keys: readonly string[]): boolean {
-  let j = 0;
-  for (const key in record) {
-    if (keys[j] !== key) return false;
-    j++;
-  }
-  return j === keys.length;
 }
 
 /** A keyed page split into the last operation per key. */

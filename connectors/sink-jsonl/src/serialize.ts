@@ -3,6 +3,7 @@
 import type { Value } from "faucet-core";
 import { FaucetError } from "faucet-core/errors";
 import { writeShortNumber } from "faucet-core/numbers";
+import { hasKeySequence } from "faucet-core/records";
 
 const NO_ROOM = -1;
 const GENERIC = -2;
@@ -292,21 +293,6 @@ function compileShape(keys: readonly string[]): Shape {
   return { keys, write: factory(writeString, writeOther, prefixes) };
 }
 
-/**
- * True when `object`'s enumerable keys are exactly `keys`, in order: `for…in` walks V8's enum
- * cache without allocating, where `Object.keys` made an array per record. (`for…in` also yields
- * inherited enumerable keys; `of` only asks for plain objects, and an inherited key makes the
- * comparison fail, which falls back to `Object.keys`.)
- */
-function hasKeys(object: Record<string, unknown>, keys: readonly string[]): boolean {
-  let j = 0;
-  for (const key in object) {
-    if (keys[j] !== key) return false;
-    j++;
-  }
-  return j === keys.length;
-}
-
 /** The compiled shapes of one encoder, with the last one used at each nesting depth. */
 class Shapes {
   readonly #last: (Shape | undefined)[] = [];
@@ -317,7 +303,7 @@ class Shapes {
     const proto = Object.getPrototypeOf(object);
     if (proto !== Object.prototype && proto !== null) return undefined;
     const last = this.#last[depth];
-    if (last !== undefined && hasKeys(object, last.keys)) return last;
+    if (last !== undefined && hasKeySequence(object, last.keys)) return last;
     const keys = Object.keys(object);
     const id = `${keys.length}:${keys.join("\u0000")}`;
     let shape = this.#all.get(id);

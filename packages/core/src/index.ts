@@ -93,7 +93,7 @@ export type { PipelineOptions, PipelineProgress, PipelineResult } from "./pipeli
 export { Pipeline } from "./pipeline.js";
 export { prefetch } from "./prefetch.js";
 export type { RowRecordBuilder } from "./record-builder.js";
-export { compileRecordBuilder } from "./record-builder.js";
+export { compileRecordBuilder, hasKeySequence } from "./record-builder.js";
 export { clearSecrets, REDACTED, redactSecrets, registerSecret } from "./redact.js";
 export type { CircuitBreakerOptions, PoisonOptions, RetryCategory } from "./resilience.js";
 export { CircuitBreaker, pipelineMayRetry, RETRY_CATEGORIES, retryCategory } from "./resilience.js";

@@ -23,3 +23,21 @@ export function compileRecordBuilder(keys: readonly string[]): RowRecordBuilder 
   const properties = keys.map((key, i) => `${key === "__proto__" ? `["__proto__"]` : JSON.stringify(key)}: v[${i}]`);
   return new Function("v", `"use strict"; return { ${properties.join(", ")} };`) as RowRecordBuilder;
 }
+
+/**
+ * True when `record`'s `for…in` keys are exactly `keys`, in order: how code that handles pages
+ * of same-shaped records recognises a shape it has already worked out. `for…in` walks V8's enum
+ * cache without allocating (an `Object.keys` array per record costs more than the comparison).
+ * It also yields inherited enumerable keys, which make the comparison fail.
+ *
+ * @example
+ * hasKeySequence({ id: 1, name: "Ada" }, ["id", "name"]); // true
+ */
+export function hasKeySequence(record: object, keys: readonly string[]): boolean {
+  let j = 0;
+  for (const key in record) {
+    if (keys[j] !== key) return false;
+    j++;
+  }
+  return j === keys.length;
+}
