@@ -5,6 +5,7 @@ import { consoleLogger } from "./logger.js";
 import type { DatasetDescriptor, FetchContext, Source, SourceCapabilities, StreamPage } from "./source.js";
 import { sourceName } from "./source.js";
 import { streamPagesOf } from "./streaming.js";
+import { fusedChain } from "./transforms/fuse.js";
 import type { JsonSchema, Value } from "./value.js";
 
 /** A record a transform handed to the dead-letter path instead of failing its page. */
@@ -57,9 +58,11 @@ export async function applyTransforms(
   context: Partial<Omit<TransformContext, "reject">> = {},
 ): Promise<TransformedPage> {
   const rejected: RejectedRecord[] = [];
+  // Adjacent built-in record stages run as one compiled pass (same results, stage numbers and names).
+  const stages = fusedChain(transforms);
   let current = records;
-  for (let stage = 0; stage < transforms.length; stage++) {
-    const transform = transforms[stage] as Transform;
+  for (let stage = 0; stage < stages.length; stage++) {
+    const transform = stages[stage] as Transform;
     const input = current;
     const ctx: TransformContext = {
       logger: context.logger ?? consoleLogger,

@@ -2,6 +2,7 @@ import { z } from "../config.js";
 import { defineTransform } from "../define.js";
 import type { Value } from "../value.js";
 import * as code from "./codegen.js";
+import { type FusedStage, fusable } from "./fuse.js";
 import { isPlainUtcTimestamp, parseSimpleDecimal, parseSimpleInteger, twoDigits } from "./numbers.js";
 import {
   isPlainObject,
@@ -207,9 +208,24 @@ export const castDefinition = defineTransform({
     const scratch: Value[] = new Array(count).fill(null);
     const present: boolean[] = new Array(count).fill(false);
     const hint = "set on_error: null, skip or dlq to keep the run going, or fix the input";
+    const casters = { int: castInt, float: castFloat, bool: castBool, string: castString, timestamp: castTimestamp };
+    // Fused, a value that cannot be cast gives the page back to the unfused stage (error, dlq).
+    const fused: FusedStage = (chain) => {
+      const onFailure = onError === "null" ? "null" : onError === "skip" ? undefined : "BAIL";
+      keys.forEach((key, f) => {
+        const field = chain.find(key);
+        if (!field) return;
+        const v = field.local;
+        const cast = chain.helper(casters[types[f] as CastType]);
+        const fallback = onFailure === "BAIL" ? "return BAIL;" : onFailure === "null" ? `${v} = null;` : "";
+        chain.emit(
+          `if (${v} !== undefined && ${v} !== null) { const c = ${cast}(${v}); if (c !== undefined) ${v} = c; else { ${fallback} } }`,
+        );
+      });
+      return true;
+    };
 
     if (onError !== "dlq") {
-      const casters = { int: castInt, float: castFloat, bool: castBool, string: castString, timestamp: castTimestamp };
       const helpers = {
         cast: types.map((type) => casters[type]),
         fail: (f: number, value: Value): never => {
@@ -224,11 +240,11 @@ export const castDefinition = defineTransform({
     if (v !== undefined && v !== null) { const c = H.cast[${f}](v); if (c !== undefined) { ${code.writeField(key, "c")} } else { ${onFailure} } } }`;
         })
         .join("\n");
-      return code.compileRecordLoop("cast", body, helpers);
+      return fusable(code.compileRecordLoop("cast", body, helpers), fused);
     }
 
     // dlq: a record is cast whole or not at all, so the dead-letter payload is the record as read.
-    return named("cast", (records, ctx) => {
+    const stage = named("cast", (records, ctx) => {
       let out: Value[] | null = null;
       for (let i = 0; i < records.length; i++) {
         const record = records[i] as Value;
@@ -257,5 +273,6 @@ export const castDefinition = defineTransform({
       }
       return out ?? records;
     });
+    return fusable(stage, fused);
   },
 });

@@ -2,6 +2,7 @@ import { z } from "../config.js";
 import { defineTransform } from "../define.js";
 import type { Value } from "../value.js";
 import * as code from "./codegen.js";
+import { fusable } from "./fuse.js";
 import { compileBuilder, keysOf, type RecordBuilder, ShapeMemo } from "./shape.js";
 import type { Row } from "./shared.js";
 import {
@@ -40,7 +41,7 @@ export const selectDefinition = defineTransform({
       }
       return out;
     };
-    return named("select", (records) => {
+    const stage = named("select", (records) => {
       for (let i = 0; i < records.length; i++) {
         const record = records[i] as Value;
         if (!isPlainObject(record)) continue;
@@ -53,6 +54,11 @@ export const selectDefinition = defineTransform({
         records[i] = plan === undefined ? slow(record) : plan(record);
       }
       return records;
+    });
+    return fusable(stage, (chain) => {
+      const present = keys.map((key) => chain.find(key));
+      chain.fields = present.filter((field) => field !== undefined);
+      return true;
     });
   },
 });
@@ -72,7 +78,7 @@ export const dropDefinition = defineTransform({
       for (const key in record) if (!dropped.has(key)) writeField(out, key, record[key] as Value);
       return out;
     };
-    return named("drop", (records) => {
+    const stage = named("drop", (records) => {
       for (let i = 0; i < records.length; i++) {
         const record = records[i] as Value;
         if (!isPlainObject(record)) continue;
@@ -89,6 +95,10 @@ export const dropDefinition = defineTransform({
         else if (plan !== null) records[i] = plan(record);
       }
       return records;
+    });
+    return fusable(stage, (chain) => {
+      chain.fields = chain.fields.filter((field) => !dropped.has(field.key));
+      return true;
     });
   },
 });
@@ -112,7 +122,15 @@ export const redactDefinition = defineTransform({
     const body = [...new Set(fields)]
       .map((key) => `if (${code.readField(key)} !== undefined) { ${code.writeField(key, value)} }`)
       .join("\n");
-    return code.compileRecordLoop("redact", body, { mask, clone: cloneValue });
+    const stage = code.compileRecordLoop("redact", body, { mask, clone: cloneValue });
+    return fusable(stage, (chain) => {
+      const masked = shared ? chain.helper(mask) : `${chain.helper(cloneValue)}(${chain.helper(mask)})`;
+      for (const key of new Set(fields)) {
+        const field = chain.find(key);
+        if (field) chain.emit(`if (${field.local} !== undefined) ${field.local} = ${masked};`);
+      }
+      return true;
+    });
   },
 });
 
@@ -150,7 +168,7 @@ export const renameFieldDefinition = defineTransform({
         if (here) count++;
       }
       if (count === 0) return null;
-      checkTargets(record, from, to, present);
+      checkTargets((key) => hasField(record, key), from, to, present);
       const out: Row = {};
       for (const key in record) {
         const target = targetOf.get(key);
@@ -158,7 +176,7 @@ export const renameFieldDefinition = defineTransform({
       }
       return out;
     };
-    return named("rename_field", (records) => {
+    const stage = named("rename_field", (records) => {
       for (let i = 0; i < records.length; i++) {
         const record = records[i] as Value;
         if (!isPlainObject(record)) continue;
@@ -168,7 +186,7 @@ export const renameFieldDefinition = defineTransform({
           const keys = keysOf(record);
           const has = new Set(keys);
           for (let p = 0; p < from.length; p++) present[p] = has.has(from[p] as string);
-          checkTargets(record, from, to, present);
+          checkTargets((key) => hasField(record, key), from, to, present);
           plan = present.some(Boolean)
             ? compileBuilder(keys.map((key) => [targetOf.get(key) ?? key, key] as const))
             : null;
@@ -181,10 +199,17 @@ export const renameFieldDefinition = defineTransform({
       }
       return records;
     });
+    return fusable(stage, (chain) => {
+      const has = new Set(chain.fields.map((field) => field.key));
+      for (let p = 0; p < from.length; p++) present[p] = has.has(from[p] as string);
+      checkTargets((key) => has.has(key), from, to, present);
+      for (const field of chain.fields) field.key = targetOf.get(field.key) ?? field.key;
+      return true;
+    });
   },
 });
 
-function checkTargets(record: Row, from: string[], to: string[], present: boolean[]): void {
+function checkTargets(has: (key: string) => boolean, from: string[], to: string[], present: boolean[]): void {
   for (let p = 0; p < from.length; p++) {
     if (!present[p]) continue;
     const target = to[p] as string;
@@ -193,7 +218,7 @@ function checkTargets(record: Row, from: string[], to: string[], present: boolea
         throw transformError("rename_field", `two fields rename to the same target \`${target}\``);
       }
     }
-    if (!hasField(record, target)) continue;
+    if (!has(target)) continue;
     const renamedAway = from.some((source, q) => present[q] && source === target);
     if (!renamedAway) {
       throw transformError(

@@ -3,8 +3,9 @@ import { z } from "../config.js";
 import { defineTransform } from "../define.js";
 import type { Value } from "../value.js";
 import { castTimestamp } from "./cast.js";
+import { fusable } from "./fuse.js";
 import { isPlainUtcTimestamp, parseSimpleDecimal } from "./numbers.js";
-import { compilePath, pathProblem } from "./path.js";
+import { compileGetter, compilePath, pathProblem } from "./path.js";
 import { compileRegex, regexProblem } from "./regex.js";
 import { named } from "./shared.js";
 
@@ -79,6 +80,7 @@ export const FilterConfig: z.ZodType<FilterPredicate> = z
 export type FilterTransformConfig = FilterPredicate;
 
 type Test = (record: Value) => boolean;
+type ValueTest = (actual: Value | undefined) => boolean;
 
 /** The exact JS number for a numeric value when it has at most 15 significant digits. */
 function fastNumber(value: Value | undefined): number | undefined {
@@ -134,31 +136,25 @@ function compileEquals(expected: Value): (actual: Value | undefined) => boolean 
   return (actual) => actual === expected || order(actual) === 0;
 }
 
-function compileCondition(path: string, op: Op, value: Value | undefined): Test {
-  const get = compilePath(path).get;
+/** How a condition tests the value at its path (undefined when the path is missing). */
+function compileValueTest(op: Op, value: Value | undefined): ValueTest {
   switch (op) {
     case "exists":
-      return (record) => {
-        const actual = get(record);
-        return actual !== undefined && actual !== null;
-      };
-    case "eq": {
-      const equals = compileEquals(value as Value);
-      return (record) => equals(get(record));
-    }
+      return (actual) => actual !== undefined && actual !== null;
+    case "eq":
+      return compileEquals(value as Value);
     case "ne": {
       const equals = compileEquals(value as Value);
-      return (record) => !equals(get(record));
+      return (actual) => !equals(actual);
     }
     case "in":
     case "not_in": {
       const member = compileMembership(value as Value[]);
-      return op === "in" ? (record) => member(get(record)) : (record) => !member(get(record));
+      return op === "in" ? member : (actual) => !member(actual);
     }
     case "regex": {
       const regex = compileRegex(value as string);
-      return (record) => {
-        const actual = get(record);
+      return (actual) => {
         if (typeof actual === "string") return regex.test(actual);
         return typeof actual === "number" ? regex.test(String(actual)) : false;
       };
@@ -173,12 +169,18 @@ function compileCondition(path: string, op: Op, value: Value | undefined): Test 
             : op === "lt"
               ? (c: number) => c < 0
               : (c: number) => c <= 0;
-      return (record) => {
-        const c = order(get(record));
+      return (actual) => {
+        const c = order(actual);
         return c !== undefined && accept(c);
       };
     }
   }
+}
+
+function compileCondition(path: string, op: Op, value: Value | undefined): Test {
+  const get = compilePath(path).get;
+  const test = compileValueTest(op, value);
+  return (record) => test(get(record));
 }
 
 function compileMembership(values: Value[]): (actual: Value | undefined) => boolean {
@@ -225,13 +227,24 @@ export const filterDefinition = defineTransform({
   config: FilterConfig,
   create: (config) => {
     const test = compilePredicate(config);
-    return named("filter", (records) => {
+    const stage = named("filter", (records) => {
       const out: Value[] = [];
       for (let i = 0; i < records.length; i++) {
         const record = records[i] as Value;
         if (test(record)) out.push(record);
       }
       return out;
+    });
+    if (config.path === undefined) return stage;
+    // One condition, fused: the first path segment is a field of the record, the rest a getter.
+    const [first, ...rest] = compilePath(config.path).segments as [string, ...string[]];
+    const valueTest = compileValueTest(config.op as Op, config.value);
+    const restGetter = rest.length > 0 ? compileGetter(rest) : undefined;
+    return fusable(stage, (chain) => {
+      const v = chain.find(first)?.local;
+      const actual = v === undefined ? "undefined" : restGetter ? `${chain.helper(restGetter)}(${v})` : v;
+      chain.emit(`if (!${chain.helper(valueTest)}(${actual})) return null;`);
+      return true;
     });
   },
 });

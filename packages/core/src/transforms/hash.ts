@@ -2,6 +2,7 @@ import * as crypto from "node:crypto";
 import { secret, z } from "../config.js";
 import { defineTransform } from "../define.js";
 import * as code from "./codegen.js";
+import { fusable } from "./fuse.js";
 import { BoundedCache } from "./shared.js";
 import { canonicalJson } from "./values.js";
 
@@ -67,6 +68,24 @@ export const hashDefinition = defineTransform({
     if (v !== undefined && v !== null) { ${code.writeField(into ?? key, 'H.hash(typeof v === "string" ? v : H.canonical(v))')} } }`,
       )
       .join("\n");
-    return code.compileRecordLoop("hash", body, { hash: hashOf, canonical: canonicalJson });
+    const stage = code.compileRecordLoop("hash", body, { hash: hashOf, canonical: canonicalJson });
+    return fusable(stage, (chain) => {
+      const hash = chain.helper(hashOf);
+      const canonical = chain.helper(canonicalJson);
+      for (const key of keys) {
+        const v = chain.find(key)?.local;
+        if (!v) continue;
+        let target = chain.find(into ?? key);
+        if (!target) {
+          // A new \`into\` field exists only for values that are hashed.
+          chain.emit(`if (${v} === undefined || ${v} === null) return BAIL;`);
+          target = chain.add(into as string, "undefined");
+        }
+        chain.emit(
+          `if (${v} !== undefined && ${v} !== null) ${target.local} = ${hash}(typeof ${v} === "string" ? ${v} : ${canonical}(${v}));`,
+        );
+      }
+      return true;
+    });
   },
 });

@@ -44,6 +44,8 @@ export type { FilterPredicate, FilterTransformConfig } from "./filter.js";
 export { filterDefinition } from "./filter.js";
 export type { FlattenTransformConfig } from "./flatten.js";
 export { FlattenConfig, flattenDefinition } from "./flatten.js";
+export type { FusionStats } from "./fuse.js";
+export { fusedChain, fusionStats } from "./fuse.js";
 export type { HashTransformConfig } from "./hash.js";
 export { HashConfig, hashDefinition } from "./hash.js";
 export { parseJsonExact } from "./json.js";

@@ -1,4 +1,5 @@
 import type { Value } from "../value.js";
+import type { FusedStage } from "./fuse.js";
 import { compileBuilder, keysOf, type RecordBuilder, ShapeMemo } from "./shape.js";
 import type { Row } from "./shared.js";
 import { BoundedCache, hasField, transformError, writeField } from "./shared.js";
@@ -19,13 +20,21 @@ export interface KeyRewriteOptions {
   collisionHint?: string;
 }
 
+/** A compiled key rewriter: the record rewrite, and its part of a fused chain. */
+export interface KeyRewriter {
+  /** The value with every key renamed (the value itself when no key changes). */
+  rewrite: (value: Value) => Value;
+  /** The stage in a fused chain: renames the record's keys, rewrites nested values when recursive. */
+  fused: FusedStage;
+}
+
 /**
  * Compiles a key rewriter: a function from a value to the value with every key renamed. It
  * returns its argument unchanged (no allocation) when no key changes, and otherwise builds new
  * objects: renaming a key in place would delete a property, which drops V8 objects into slow
  * dictionary mode for every later stage. Nested objects are never mutated, only replaced.
  */
-export function compileKeyRewriter(options: KeyRewriteOptions): (value: Value) => Value {
+export function compileKeyRewriter(options: KeyRewriteOptions): KeyRewriter {
   const { type, recursive, onCollision } = options;
   const cache = new BoundedCache<string>();
   const rename = (key: string): string => {
@@ -93,12 +102,10 @@ export function compileKeyRewriter(options: KeyRewriteOptions): (value: Value) =
     return Array.isArray(value) ? rewriteArray(value) : rewriteObject(value as Row);
   };
 
-  /** The builder for a flat record's key sequence (null: no key changes), found once per shape. */
-  const planFor = (record: Row): RecordBuilder | null => {
-    const pairs: [string, string][] = [];
+  /** The new names of a key sequence, in order (throws on a collision under `error`). */
+  const renameAll = (keys: readonly string[]): string[] => {
     const used = new Set<string>();
-    let changed = false;
-    for (const key of keysOf(record)) {
+    return keys.map((key) => {
       let name = rename(key);
       if (used.has(name)) {
         if (onCollision === "error") {
@@ -113,14 +120,32 @@ export function compileKeyRewriter(options: KeyRewriteOptions): (value: Value) =
         name = `${name}_${n}`;
       }
       used.add(name);
-      if (name !== key) changed = true;
-      pairs.push([name, key]);
-    }
-    return changed ? compileBuilder(pairs) : null;
+      return name;
+    });
+  };
+
+  /** The builder for a flat record's key sequence (null: no key changes), found once per shape. */
+  const planFor = (record: Row): RecordBuilder | null => {
+    const keys = keysOf(record);
+    const names = renameAll(keys);
+    return names.some((name, i) => name !== keys[i])
+      ? compileBuilder(names.map((name, i) => [name, keys[i] as string]))
+      : null;
+  };
+
+  const fused: FusedStage = (chain) => {
+    const names = renameAll(chain.fields.map((field) => field.key));
+    const nested = recursive ? chain.helper(rewrite) : undefined;
+    chain.fields.forEach((field, i) => {
+      field.key = names[i] as string;
+      const v = field.local;
+      if (nested) chain.emit(`if (typeof ${v} === "object" && ${v} !== null) ${v} = ${nested}(${v});`);
+    });
+    return true;
   };
 
   const memo = new ShapeMemo<RecordBuilder | null>();
-  return (value) => {
+  const top = (value: Value): Value => {
     if (typeof value !== "object" || value === null) return value;
     // A top-level array is a record too; its elements are only visited when recursive.
     if (Array.isArray(value)) return recursive ? rewriteArray(value) : value;
@@ -134,6 +159,7 @@ export function compileKeyRewriter(options: KeyRewriteOptions): (value: Value) =
     }
     return rewriteObject(record);
   };
+  return { rewrite: top, fused };
 }
 
 function isFlat(record: Row): boolean {

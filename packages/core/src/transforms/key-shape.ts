@@ -2,16 +2,19 @@ import { z } from "../config.js";
 import { defineTransform } from "../define.js";
 import type { Transform } from "../transform.js";
 import type { Value } from "../value.js";
-import { compileKeyRewriter } from "./key-rewrite.js";
+import { fusable } from "./fuse.js";
+import { compileKeyRewriter, type KeyRewriteOptions } from "./key-rewrite.js";
 import { compileRegex, compileReplacement, regexProblem } from "./regex.js";
 import { named } from "./shared.js";
 
-/** Applies a compiled value rewriter to every record of the page, in place in the page array. */
-function mapRecords(type: string, rewrite: (value: Value) => Value): Transform {
-  return named(type, (records) => {
+/** A key rewriter applied to every record of the page, in place in the page array; fusable. */
+function mapRecords(options: KeyRewriteOptions): Transform {
+  const { rewrite, fused } = compileKeyRewriter(options);
+  const stage = named(options.type, (records) => {
     for (let i = 0; i < records.length; i++) records[i] = rewrite(records[i] as Value);
     return records;
   });
+  return fusable(stage, fused);
 }
 
 const COLLISION = z
@@ -49,15 +52,12 @@ export const renameKeysDefinition = defineTransform({
   create: (config) => {
     const regex = compileRegex(config.pattern, "g");
     const replace = compileReplacement(config.replacement);
-    return mapRecords(
-      "rename_keys",
-      compileKeyRewriter({
-        type: "rename_keys",
-        rename: (key) => key.replace(regex, replace),
-        recursive: config.recursive,
-        onCollision: "error",
-      }),
-    );
+    return mapRecords({
+      type: "rename_keys",
+      rename: (key) => key.replace(regex, replace),
+      recursive: config.recursive,
+      onCollision: "error",
+    });
   },
 });
 
@@ -143,16 +143,13 @@ export const keysCaseDefinition = defineTransform({
   description: "Re-case every key (snake / camel / pascal / kebab / screaming_snake / dot).",
   config: KeysCaseConfig,
   create: (config) =>
-    mapRecords(
-      "keys_case",
-      compileKeyRewriter({
-        type: "keys_case",
-        rename: (key) => recaseKey(key, config.mode),
-        recursive: true,
-        onCollision: config.on_collision,
-        collisionHint: "set on_collision: suffix to keep both, or rename one of the keys first",
-      }),
-    ),
+    mapRecords({
+      type: "keys_case",
+      rename: (key) => recaseKey(key, config.mode),
+      recursive: true,
+      onCollision: config.on_collision,
+      collisionHint: "set on_collision: suffix to keep both, or rename one of the keys first",
+    }),
 });
 
 // ── spell_symbols ──────────────────────────────────────────────────────────────────────────────
@@ -202,15 +199,12 @@ export const spellSymbolsDefinition = defineTransform({
     const symbols = [...words.keys()].sort((a, b) => b.length - a.length);
     const regex = new RegExp(symbols.map(escapeRegex).join("|"), "gu");
     const separator = config.separator;
-    return mapRecords(
-      "spell_symbols",
-      compileKeyRewriter({
-        type: "spell_symbols",
-        rename: (key) =>
-          symbols.length === 0 ? key : key.replace(regex, (symbol) => `${separator}${words.get(symbol)}${separator}`),
-        recursive: true,
-        onCollision: "error",
-      }),
-    );
+    return mapRecords({
+      type: "spell_symbols",
+      rename: (key) =>
+        symbols.length === 0 ? key : key.replace(regex, (symbol) => `${separator}${words.get(symbol)}${separator}`),
+      recursive: true,
+      onCollision: "error",
+    });
   },
 });

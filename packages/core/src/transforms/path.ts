@@ -46,7 +46,7 @@ export function compilePath(raw: string): FieldPath {
     }
   }
   if (segments.length === 0) throw bad("empty (it must name a key)");
-  return { text, segments, get: getter(segments) };
+  return { text, segments, get: compileGetter(segments) };
 }
 
 /** The reason `raw` is not a valid path, or undefined. */
@@ -59,7 +59,8 @@ export function pathProblem(raw: string): string | undefined {
   }
 }
 
-function getter(segments: readonly string[]): (record: Value) => Value | undefined {
+/** Reads the value at `segments` below a value; undefined when a segment is missing or not an object. */
+export function compileGetter(segments: readonly string[]): (record: Value) => Value | undefined {
   const risky = segments.some(isRiskyKey);
   if (segments.length === 1 && !risky) {
     const key = segments[0] as string;

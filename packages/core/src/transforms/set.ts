@@ -4,6 +4,7 @@ import { defineTransform } from "../define.js";
 import type { TransformContext } from "../transform.js";
 import type { Value } from "../value.js";
 import * as code from "./codegen.js";
+import { fusable } from "./fuse.js";
 import { cloneValue, isPlainObject, named, writeField } from "./shared.js";
 
 /**
@@ -182,7 +183,20 @@ export const setDefinition = defineTransform({
       })
       .join("\n");
     const loop = code.compileRecordLoop("set", body, { values: resolved, clone: cloneValue });
-    if (!anyDynamic) return loop;
+    if (!anyDynamic) {
+      return fusable(loop, (chain) => {
+        keys.forEach((key, k) => {
+          const value = raw[k] as Value;
+          const constant = chain.helper(value);
+          const init =
+            typeof value === "object" && value !== null ? `${chain.helper(cloneValue)}(${constant})` : constant;
+          const field = chain.find(key);
+          if (field) chain.emit(`${field.local} = ${init};`);
+          else chain.add(key, init);
+        });
+        return true;
+      });
+    }
     return named("set", (records, ctx) => {
       for (let k = 0; k < keys.length; k++) if (dynamic[k]) resolved[k] = renderValue(raw[k] as Value, ctx);
       return loop(records, ctx);

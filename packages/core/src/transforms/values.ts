@@ -2,6 +2,7 @@ import { z } from "../config.js";
 import { defineTransform } from "../define.js";
 import type { Value } from "../value.js";
 import * as code from "./codegen.js";
+import { fusable } from "./fuse.js";
 import { parseJsonExact } from "./json.js";
 import type { Row } from "./shared.js";
 import { isPlainObject, isRiskyKey, named, readField, transformError, writeField } from "./shared.js";
@@ -51,7 +52,14 @@ function mapStringFields(type: string, fields: string[], change: (text: string) 
         `{ const v = ${code.readField(key)}; if (typeof v === "string") { ${code.writeField(key, "H.change(v)")} } }`,
     )
     .join("\n");
-  return code.compileRecordLoop(type, body, { change });
+  return fusable(code.compileRecordLoop(type, body, { change }), (chain) => {
+    for (const key of new Set(fields)) {
+      const field = chain.find(key);
+      const v = field?.local;
+      if (v) chain.emit(`if (typeof ${v} === "string") ${v} = ${chain.helper(change)}(${v});`);
+    }
+    return true;
+  });
 }
 
 export const valueCaseDefinition = defineTransform({
@@ -152,7 +160,7 @@ export const jsonParseDefinition = defineTransform({
   create: ({ fields, on_error: onError, into }) => {
     const keys = [...new Set(fields)];
     const risky = keys.map(isRiskyKey);
-    return named("json_parse", (records, ctx) => {
+    const stage = named("json_parse", (records, ctx) => {
       let out: Value[] | null = null;
       for (let i = 0; i < records.length; i++) {
         const record = records[i] as Value;
@@ -185,6 +193,19 @@ export const jsonParseDefinition = defineTransform({
         } else if (out !== null) out.push(record);
       }
       return out ?? records;
+    });
+    // Fused only in place: parsing `into` another field writes it for strings only.
+    if (into !== undefined && (keys.length !== 1 || into !== keys[0])) return stage;
+    return fusable(stage, (chain) => {
+      const parse = chain.helper(parseJsonExact);
+      const failed = onError === "keep" ? "" : onError === "null" ? "null" : "BAIL";
+      for (const key of keys) {
+        const v = chain.find(key)?.local;
+        if (!v) continue;
+        const onFailure = failed === "BAIL" ? "return BAIL;" : failed === "null" ? `${v} = null;` : "";
+        chain.emit(`if (typeof ${v} === "string") { try { ${v} = ${parse}(${v}); } catch { ${onFailure} } }`);
+      }
+      return true;
     });
   },
 });
