@@ -80,6 +80,7 @@ export {
 } from "./lease.js";
 export type { LogFields, Logger } from "./logger.js";
 export { consoleLogger, silentLogger } from "./logger.js";
+export type { NativeColumn, NativeFormat, NativePage } from "./native.js";
 export type {
   ChunkDecoder,
   ChunkDecoderFactory,

@@ -39,6 +39,8 @@ const SINK_OPERATIONS: Record<string, string> = {
   writeBatchPartial: "write",
   writeBatchIdempotent: "write",
   writeSerialized: "write",
+  writeNative: "write",
+  acceptNative: "accept_native",
   flush: "flush",
   resume: "resume",
   lastCommittedToken: "read_token",
@@ -55,6 +57,7 @@ const SOURCE_OPERATIONS: Record<string, string> = {
   fetchWithContext: "fetch",
   applyStartBookmark: "apply_bookmark",
   discover: "discover",
+  nativeFormat: "native_format",
   check: "check",
   close: "close",
 };
@@ -84,6 +87,11 @@ export function instrumentSource(inner: Source, instrumentation: Instrumentation
     wrapped.streamPages = (ctx: FetchContext, batchSize: number, signal?: AbortSignal) =>
       timedPages(instrumentation, connector, stream(ctx, batchSize, signal));
   }
+  if (inner.nativePages) {
+    const native = inner.nativePages.bind(inner);
+    wrapped.nativePages = (ctx: FetchContext, batchSize: number, signal?: AbortSignal) =>
+      timedPages(instrumentation, connector, native(ctx, batchSize, signal), (page) => page.count);
+  }
   if (inner.parallelChunks) {
     const split = inner.parallelChunks.bind(inner);
     wrapped.parallelChunks = (ctx: FetchContext, batchSize: number, signal?: AbortSignal) => {
@@ -108,7 +116,7 @@ export function instrumentSink(inner: Sink, instrumentation: Instrumentation): S
     if (typeof fn !== "function") continue;
     const counter = method.startsWith("writeBatch")
       ? (_: unknown, args: unknown[]) => lengthOf(args[0])
-      : method === "writeSerialized"
+      : method === "writeSerialized" || method === "writeNative"
         ? (_: unknown, args: unknown[]) => (typeof args[1] === "number" ? args[1] : undefined)
         : undefined;
     wrapped[method] = (...args: unknown[]) =>

@@ -70,12 +70,16 @@ export class PageWriter {
     });
   }
 
-  /** A page serialized on a worker thread, written with `writeSerialized`. Resolves to rows written. */
-  async writeSerialized(bytes: Uint8Array, count: number): Promise<number> {
+  /**
+   * A page as bytes: serialized on a worker thread (`writeSerialized`) or in the source's native
+   * encoding (`writeNative`). Resolves to rows written.
+   */
+  async writeBytes(bytes: Uint8Array, count: number, native: boolean): Promise<number> {
     const sink = this.sink;
+    const write = native ? sink.writeNative : sink.writeSerialized;
     const written = await this.call(
       "write",
-      () => sink.writeSerialized?.(bytes, count) as Promise<number>,
+      () => write?.call(sink, bytes, count) as Promise<number>,
       this.#replaySafe,
     );
     return countOf(written, count);

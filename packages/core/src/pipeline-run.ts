@@ -6,6 +6,7 @@ import { cancelledError, FaucetError } from "./errors.js";
 import type { StateLease } from "./lease.js";
 import type { Logger } from "./logger.js";
 import { consoleLogger } from "./logger.js";
+import { planNative } from "./native.js";
 import { PageWriter } from "./page-writer.js";
 import type { ParallelChunk } from "./parallel/contract.js";
 import type { ParallelPlan } from "./parallel/plan.js";
@@ -34,9 +35,13 @@ interface PreparedPage {
   bookmark: Value | undefined;
   rejected: RejectedRecord[];
   rawCount: number;
-  /** Parallel pages: the page as the sink's bytes (`records` is then empty), and its record count. */
+  /**
+   * Parallel or native pages: the page as bytes (`records` is then empty) and its record count;
+   * `native` when the bytes are the source's encoding, for `writeNative`.
+   */
   serialized?: Uint8Array;
   count?: number;
+  native?: boolean;
   /** Called once the page is written: its memory can be filled again. */
   release?: (() => void) | undefined;
 }
@@ -73,6 +78,9 @@ export class PipelineRun {
   #leaseLost: FaucetError | undefined;
   #breaker: CircuitBreaker | undefined;
   #parallel: ParallelPlan | undefined;
+  /** Native pass-through: possible for this run (then asked of source and sink once), or not. */
+  #nativePlanned = false;
+  #native: boolean | undefined;
   #pool: WorkerPool | undefined;
   /** Records written since the last saved bookmark: re-reading would write them twice. */
   #sinceBookmark = 0;
@@ -161,6 +169,9 @@ export class PipelineRun {
       poison: this.#options.poison,
       logger: this.#logger,
     });
+    const native = planNative(this.#options, this.#source, this.#sink, this.#delivery);
+    if (native === true) this.#nativePlanned = true;
+    else this.#logger.debug("native pass-through off", { pipeline: this.#name, reason: native });
     const plan = planParallel(this.#options, this.#source, this.#sink, this.#delivery);
     if (typeof plan === "string") this.#logger.debug("parallel pages off", { pipeline: this.#name, reason: plan });
     else this.#parallel = plan;
@@ -225,7 +236,7 @@ export class PipelineRun {
     for (let failures = 0; ; ) {
       const committedBefore = this.#pages;
       try {
-        for await (const page of prefetch(this.#parallelPages(batchSize) ?? this.#readPages(batchSize), depth)) {
+        for await (const page of prefetch(this.#pagesOf(batchSize), depth)) {
           if (this.#abort.signal.aborted) return undefined;
           const deferred = await this.#commitPage(page);
           if (deferred || this.#limitReached) return deferred;
@@ -258,25 +269,86 @@ export class PipelineRun {
     return sourceCapabilities(this.#source).deterministicReplay && this.#source.applyStartBookmark !== undefined;
   }
 
-  async *#readPages(batchSize: number): AsyncGenerator<PreparedPage> {
-    const transforms = this.#options.transforms ?? [];
-    const ctx: FetchContext = {
+  /** The run's pages: native when source and sink agree, else parallel, else read and transformed here. */
+  async *#pagesOf(batchSize: number): AsyncGenerator<PreparedPage> {
+    if (await this.#nativeAgreed()) yield* this.#readNative(batchSize);
+    else yield* this.#parallelPages(batchSize) ?? this.#readPages(batchSize);
+  }
+
+  #fetchContext(): FetchContext {
+    return {
       ...(this.#options.params ? { params: this.#options.params } : {}),
       signal: this.#abort.signal,
       logger: this.#logger,
     };
+  }
+
+  /** A source call; its failure is marked as the source's, so the run may restart reading. */
+  async #fromSource<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      const failure = FaucetError.wrap(error, "source", { connector: sourceName(this.#source) });
+      this.#sourceFailures.add(failure);
+      throw failure;
+    }
+  }
+
+  /**
+   * Asks the source for its native encoding and the sink whether it takes it, once per run
+   * (docs/concepts.md, "Native pass-through").
+   */
+  async #nativeAgreed(): Promise<boolean> {
+    if (!this.#nativePlanned) return false;
+    if (this.#native !== undefined) return this.#native;
+    const source = this.#source;
+    const sink = this.#sink;
+    const format = await this.#fromSource(async () => await source.nativeFormat?.(this.#fetchContext()));
+    const answer =
+      format === undefined
+        ? "the source's config has no native encoding"
+        : await this.#writer.call("accept native", async () => (await sink.acceptNative?.(format)) ?? "no answer");
+    this.#native = answer === true;
+    this.#logger.debug(this.#native ? "native pass-through on" : "native pass-through off", {
+      pipeline: this.#name,
+      ...(format ? { encoding: format.encoding } : {}),
+      ...(answer === true ? {} : { reason: answer }),
+    });
+    return this.#native;
+  }
+
+  async *#readNative(batchSize: number): AsyncGenerator<PreparedPage> {
     let index = this.#pages;
-    const pages = streamPagesOf(this.#source, ctx, batchSize, this.#abort.signal);
+    const read = this.#source.nativePages as NonNullable<Source["nativePages"]>; // planNative checked it
+    const pages = read.call(this.#source, this.#fetchContext(), batchSize, this.#abort.signal)[Symbol.asyncIterator]();
     try {
       for (;;) {
-        let step: IteratorResult<StreamPage>;
-        try {
-          step = await pages.next();
-        } catch (error) {
-          const failure = FaucetError.wrap(error, "source", { connector: sourceName(this.#source) });
-          this.#sourceFailures.add(failure);
-          throw failure;
-        }
+        const step = await this.#fromSource(() => pages.next());
+        if (step.done) return;
+        const { bytes, count, bookmark } = step.value;
+        yield {
+          index: index++,
+          records: NO_RECORDS,
+          bookmark,
+          rejected: [],
+          rawCount: count,
+          serialized: bytes,
+          count,
+          native: true,
+        };
+      }
+    } finally {
+      await pages.return?.(undefined);
+    }
+  }
+
+  async *#readPages(batchSize: number): AsyncGenerator<PreparedPage> {
+    const transforms = this.#options.transforms ?? [];
+    let index = this.#pages;
+    const pages = streamPagesOf(this.#source, this.#fetchContext(), batchSize, this.#abort.signal);
+    try {
+      for (;;) {
+        const step: IteratorResult<StreamPage> = await this.#fromSource(() => pages.next());
         if (step.done) return;
         const page = step.value;
         const { records, rejected } =
@@ -303,14 +375,9 @@ export class PipelineRun {
   #parallelPages(batchSize: number): AsyncGenerator<PreparedPage> | undefined {
     const plan = this.#parallel;
     if (!plan || !this.#source.parallelChunks) return undefined;
-    const ctx: FetchContext = {
-      ...(this.#options.params ? { params: this.#options.params } : {}),
-      signal: this.#abort.signal,
-      logger: this.#logger,
-    };
     let chunks: AsyncIterable<ParallelChunk> | undefined;
     try {
-      chunks = this.#source.parallelChunks(ctx, batchSize, this.#abort.signal);
+      chunks = this.#source.parallelChunks(this.#fetchContext(), batchSize, this.#abort.signal);
     } catch (error) {
       // Inside #drive's try: a source failure like any other (restarted when that is safe).
       throw this.#stagedFailure(new StagedError(error, "read"));
@@ -407,8 +474,8 @@ export class PipelineRun {
 
     let written = 0;
     if (page.serialized) {
-      // Parallel pages: no limit, drift, dead letters or watermark (see planParallel).
-      if (page.count) written = await this.#writer.writeSerialized(page.serialized, page.count);
+      // Parallel or native pages: no limit, drift, dead letters or watermark (planParallel, planNative).
+      if (page.count) written = await this.#writer.writeBytes(page.serialized, page.count, page.native === true);
       page.release?.();
     } else if (this.#delivery.mechanism === "atomic_watermark") {
       written = await this.#writeWatermarked(records, bookmark);

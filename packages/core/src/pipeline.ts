@@ -39,10 +39,18 @@ export interface PipelineOptions {
   /**
    * Worker threads for parallel pages (docs/concepts.md): when the source can cut its input into
    * chunks and the sink can serialize on a worker, workers parse, transform and serialize whole
-   * pages while the main thread writes them in order. Default 2 on a machine with two or more
-   * cores, else 0; 0 runs single-threaded.
+   * pages while the main thread writes them in order. Default 2 where at least four cores exist
+   * and two of them are free, else 0; 0 runs single-threaded.
    */
   workers?: number;
+  /**
+   * Native pass-through (docs/concepts.md): when the source can hand its pages over in an encoding
+   * the sink writes as it is (PostgreSQL's COPY text between two PostgreSQL connectors), and the
+   * run needs no records (no transforms, dead letters, limit, drift handling or exactly-once
+   * writes), pages move as bytes without a value being decoded. Default true; false always
+   * decodes the records.
+   */
+  native?: boolean;
   /** Aborting stops reading, flushes what was written and returns `cancelled: true`. */
   signal?: AbortSignal;
   /**

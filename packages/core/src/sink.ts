@@ -1,5 +1,6 @@
 import type { CheckReport } from "./check.js";
 import type { FaucetError } from "./errors.js";
+import type { NativeFormat } from "./native.js";
 import type { WorkerModuleSpec } from "./parallel/contract.js";
 import type { FetchContext } from "./source.js";
 import type { JsonSchema, Value } from "./value.js";
@@ -120,6 +121,19 @@ export interface Sink {
    * `bytes` is reused once this resolves: copy what must outlive the call.
    */
   writeSerialized?(bytes: Uint8Array, records: number): Promise<number>;
+  /**
+   * Whether this sink writes a source's native pages in `format` as they are (docs/concepts.md,
+   * "Native pass-through"). Resolving true commits the sink to that encoding and column order for
+   * every later `writeNative`; a sink declines with its reason (a string, not an error) whenever
+   * the encoding, the columns, their types or its config could make the result differ from
+   * writing the records.
+   */
+  acceptNative?(format: NativeFormat): Promise<true | string>;
+  /**
+   * Writes one native page in the accepted format, with the same transaction, flush and failure
+   * semantics as `writeBatch`. Resolves to rows written. `bytes` may be reused once this resolves.
+   */
+  writeNative?(bytes: Uint8Array, records: number): Promise<number>;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { CheckReport } from "./check.js";
 import type { Logger } from "./logger.js";
+import type { NativeFormat, NativePage } from "./native.js";
 import type { ParallelChunk } from "./parallel/contract.js";
 import type { JsonSchema, Value } from "./value.js";
 
@@ -69,6 +70,17 @@ export interface Source {
    * aborts.
    */
   parallelChunks?(ctx: FetchContext, batchSize: number, signal?: AbortSignal): AsyncIterable<ParallelChunk> | undefined;
+  /**
+   * The encoding `nativePages` would stream the current config in (docs/concepts.md, "Native
+   * pass-through"), or undefined when this config has none. May ask the server (column types).
+   */
+  nativeFormat?(ctx: FetchContext): Promise<NativeFormat | undefined>;
+  /**
+   * Streams pages as bytes in the encoding `nativeFormat` described: whole rows, `batchSize` rows
+   * a page (the last may be short; a source's own batch size wins), each with its bookmark when the
+   * source bookmarks. Must stop promptly once `signal` aborts.
+   */
+  nativePages?(ctx: FetchContext, batchSize: number, signal?: AbortSignal): AsyncIterable<NativePage>;
   /** E.g. `source-csv`. */
   connectorName?(): string;
   /** JSON Schema of this connector's config. */
