@@ -127,6 +127,7 @@ export async function buildPipeline(resolved: ResolvedPipeline, options: BuildOp
       ...(resolved.batchSize !== undefined ? { batchSize: resolved.batchSize } : {}),
       ...(resolved.prefetch !== undefined ? { prefetch: resolved.prefetch } : {}),
       ...(resolved.workers !== undefined ? { workers: resolved.workers } : {}),
+      ...(resolved.native !== undefined ? { native: resolved.native } : {}),
       ...(resolved.leaseTtlMs !== undefined ? { lease: { ttlMs: resolved.leaseTtlMs } } : {}),
       ...(resolved.retry ? { retry: resolved.retry } : {}),
       ...(resolved.retryOn ? { retryOn: resolved.retryOn } : {}),

@@ -105,7 +105,13 @@ export const ExecutionSpec = z
       .max(64)
       .optional()
       .describe(
-        "Worker threads that parse, transform and serialize whole pages while the main thread writes them in order, when the source and sink support it (default 2 on a machine with two or more cores, 0 = single-threaded).",
+        "Worker threads that parse, transform and serialize whole pages while the main thread writes them in order, when the source and sink support it (default 2 where at least four cores exist and two are free, else 0 = single-threaded).",
+      ),
+    native: z
+      .boolean()
+      .optional()
+      .describe(
+        "Native pass-through: pages move as the source's own bytes when the sink writes that encoding as it is (PostgreSQL COPY text between the postgres source and sink) and the run needs no records (no transforms, dlq, limit, drift handling or exactly-once). Default true; false always decodes the records.",
       ),
     max_concurrent: z
       .number()

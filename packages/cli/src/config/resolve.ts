@@ -60,6 +60,8 @@ export interface ResolvedPipeline {
   prefetch?: number;
   /** `execution.workers`: worker threads for parallel pages. */
   workers?: number;
+  /** `execution.native`: false turns native pass-through off. */
+  native?: boolean;
   retry?: RetryPolicy;
   retryOn?: RetryCategory[];
   circuitBreaker?: CircuitBreakerOptions;
@@ -154,6 +156,7 @@ export async function resolvePipeline(loaded: LoadedDocument, options: ResolveOp
     ...(execution.batch_size !== undefined ? { batchSize: execution.batch_size } : {}),
     ...(execution.prefetch !== undefined ? { prefetch: execution.prefetch } : {}),
     ...(execution.workers !== undefined ? { workers: execution.workers } : {}),
+    ...(execution.native !== undefined ? { native: execution.native } : {}),
     ...(execution.lease_ttl_secs !== undefined ? { leaseTtlMs: Math.round(execution.lease_ttl_secs * 1000) } : {}),
     ...(retry
       ? {
