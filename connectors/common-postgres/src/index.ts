@@ -31,6 +31,14 @@ export type { PostgresPoolOptions } from "./pool.js";
 export { PostgresPool } from "./pool.js";
 export { qualifiedName, quoteIdent, quoteLiteral, splitQualifiedName } from "./quote.js";
 export type { JsonBigNumbers, ReaderKind, TextParser, TypeRow } from "./read-types.js";
-export { jsonSchemaForType, OID, parseArray, SESSION_OPTIONS, TYPE_QUERY, TypeRegistry } from "./read-types.js";
+export {
+  COPY_TEXT_ENCODING,
+  jsonSchemaForType,
+  OID,
+  parseArray,
+  SESSION_OPTIONS,
+  TYPE_QUERY,
+  TypeRegistry,
+} from "./read-types.js";
 export type { ColumnType, TextSerializer } from "./write-types.js";
 export { arrayLiteral, copyEscape, serializerFor, ValueError } from "./write-types.js";

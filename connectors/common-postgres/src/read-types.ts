@@ -12,6 +12,13 @@ export type TextParser = (text: string) => Value;
 export const SESSION_OPTIONS =
   "-c TimeZone=UTC -c DateStyle=ISO -c IntervalStyle=iso_8601 -c bytea_output=hex -c extra_float_digits=3";
 
+/**
+ * The native encoding (`NativeFormat.encoding`) of the postgres source and sink: COPY text format
+ * as written and read by connections with {@link SESSION_OPTIONS}, so every value's text means
+ * the same to both ends.
+ */
+export const COPY_TEXT_ENCODING = "postgres/copy-text";
+
 /** Built-in type OIDs faucet treats specially. */
 export const OID = {
   bool: 16,

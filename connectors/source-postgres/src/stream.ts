@@ -1,4 +1,5 @@
 import {
+  COPY_TEXT_ENCODING,
   jsonSchemaForType,
   PostgresPool,
   qualifiedName,
@@ -9,12 +10,15 @@ import {
 import { bigNumberWarning, collectDatasets, decodeFailure, ReadCursor, type ReadPlan } from "faucet-common-sql";
 import {
   type CheckReport,
+  cancelledError,
   type DatasetDescriptor,
   FaucetError,
   type FetchContext,
   fetchAll,
   type JsonSchema,
   type Logger,
+  type NativeFormat,
+  type NativePage,
   parseConfig,
   type Source,
   type SourceCapabilities,
@@ -27,10 +31,15 @@ import {
 import type { FieldDef, PoolClient } from "pg";
 import { PostgresSourceConfig, type PostgresSourceConfigInput } from "./config.js";
 import { CopyOutStream } from "./copy-out.js";
+import { CopyPageCutter } from "./copy-pages.js";
 import { CopyTextDecoder } from "./copy-text.js";
 import { inlineParams } from "./placeholders.js";
 
 const CONNECTOR = "source-postgres";
+
+/** Each result column's SQL type with its modifier (`numeric(38,10)`), in column order. */
+const COLUMN_TYPES_SQL =
+  "SELECT format_type(t.oid, t.mod) AS type FROM unnest($1::oid[], $2::int[]) WITH ORDINALITY AS t(oid, mod, i) ORDER BY t.i";
 
 /** Options of {@link PostgresSource} beyond its config. */
 export interface PostgresSourceOptions {
@@ -113,6 +122,74 @@ export class PostgresSource implements Source {
   async *streamPages(ctx: FetchContext, batchSize: number, signal?: AbortSignal): AsyncGenerator<StreamPage> {
     const abort = signal ?? ctx.signal;
     const pageSize = this.config.batch_size ?? batchSize;
+    const registry = this.#pool.registry;
+    yield* this.#copy((fields, chunks) => {
+      const decoder = new CopyTextDecoder(
+        fields.map((f) => f.name),
+        fields.map((f) => registry.parserFor(f.dataTypeID)),
+        fields.map((f) => registry.readerKind(f.dataTypeID)),
+      );
+      async function* decoded(): AsyncGenerator<ValueObject[]> {
+        for await (const chunk of chunks) {
+          const rows: ValueObject[] = [];
+          decoder.push(chunk, rows);
+          yield rows;
+        }
+        decoder.end();
+      }
+      return this.#cursor.pages(decoded(), pageSize, abort);
+    });
+  }
+
+  /**
+   * The read as PostgreSQL COPY text with each column's SQL type, for a sink that writes it as it
+   * is (docs/concepts.md, "Native pass-through"); undefined for an incremental read, whose pages
+   * need bookmarks the bytes do not show. Every faucet connection runs with the same session
+   * settings (UTC, ISO dates, hex bytea, exact floats), so the text means the same to the sink.
+   */
+  async nativeFormat(_ctx: FetchContext): Promise<NativeFormat | undefined> {
+    if (this.#cursor.key !== undefined) return undefined;
+    const client = await this.#pool.connect();
+    try {
+      const fields = await this.#describe(client, this.#inlinedBase());
+      const { rows } = await client.query<{ type: string }>(COLUMN_TYPES_SQL, [
+        fields.map((f) => f.dataTypeID),
+        fields.map((f) => f.dataTypeModifier),
+      ]);
+      return {
+        encoding: COPY_TEXT_ENCODING,
+        columns: fields.map((f, i) => ({ name: f.name, type: rows[i]?.type ?? "unknown" })),
+      };
+    } catch (error) {
+      throw FaucetError.is(error) ? error : queryError(error, "source", CONNECTOR, "reading the column types failed");
+    } finally {
+      client.release();
+    }
+  }
+
+  /** The read's rows as pages of COPY text bytes (see {@link nativeFormat}), never decoded. */
+  async *nativePages(ctx: FetchContext, batchSize: number, signal?: AbortSignal): AsyncGenerator<NativePage> {
+    const abort = signal ?? ctx.signal;
+    const cutter = new CopyPageCutter(this.config.batch_size ?? batchSize);
+    yield* this.#copy(async function* (_fields, chunks) {
+      const pages: NativePage[] = [];
+      for await (const chunk of chunks) {
+        cutter.push(chunk, pages);
+        yield* pages;
+        pages.length = 0;
+        if (abort?.aborted) throw cancelledError();
+      }
+      const last = cutter.end();
+      if (last) yield last;
+    });
+  }
+
+  /**
+   * Runs the read plan as `COPY (…) TO STDOUT` on a connection of its own and hands `read` the
+   * result's columns and the stream's chunks. A COPY abandoned half way leaves the connection
+   * mid-protocol, so it is destroyed rather than returned to the pool.
+   */
+  async *#copy<T>(read: (fields: FieldDef[], chunks: AsyncIterable<Buffer>) => AsyncIterable<T>): AsyncGenerator<T> {
     const sql = this.#inlinedPlan();
     const client = await this.#pool.connect();
     let finished = false;
@@ -121,29 +198,17 @@ export class PostgresSource implements Source {
       // replication_key that is not among them fail with a clear message.
       const fields = await this.#describe(client, this.#inlinedBase());
       this.#cursor.requireKey(fields.map((f) => f.name));
-      const registry = this.#pool.registry;
-      const decoder = new CopyTextDecoder(
-        fields.map((f) => f.name),
-        fields.map((f) => registry.parserFor(f.dataTypeID)),
-        fields.map((f) => registry.readerKind(f.dataTypeID)),
-      );
       const stream = client.query(new CopyOutStream(`COPY (${sql}\n) TO STDOUT`));
-      async function* decoded(): AsyncGenerator<ValueObject[]> {
-        for await (const chunk of stream) {
-          const rows: ValueObject[] = [];
-          decoder.push(chunk as Buffer, rows);
-          yield rows;
-        }
-        decoder.end();
+      async function* chunks(): AsyncGenerator<Buffer> {
+        for await (const chunk of stream) yield chunk as Buffer;
         finished = true;
       }
       try {
-        yield* this.#cursor.pages(decoded(), pageSize, abort);
+        yield* read(fields, chunks());
       } catch (error) {
         throw decodeFailure(error, CONNECTOR) ?? queryError(error, "source", CONNECTOR, "reading the query failed");
       }
     } finally {
-      // A COPY abandoned half way leaves the connection mid-protocol: destroy it.
       client.release(!finished);
     }
   }
