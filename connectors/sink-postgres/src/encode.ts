@@ -7,6 +7,8 @@ export interface TargetColumn extends ColumnType {
   name: string;
   /** `format_type(…)`: the exact SQL type, e.g. `numeric(38,10)`, `integer[]`. */
   sqlType: string;
+  /** The same for a domain's base type (what a query over the column reports); else `sqlType`. */
+  baseType: string;
   /** The type without its modifier (`numeric`, `character varying`): what values are cast to. */
   castType: string;
   nullable: boolean;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { finished } from "node:stream/promises";
-import { isCreateRace, PostgresPool, queryError, quoteIdent } from "faucet-common-postgres";
+import { COPY_TEXT_ENCODING, isCreateRace, PostgresPool, queryError, quoteIdent } from "faucet-common-postgres";
 import {
   COLUMN_TYPES,
   COMMIT_TOKEN_TABLE,
@@ -25,6 +25,7 @@ import {
   type FetchContext,
   type JsonSchema,
   type Logger,
+  type NativeFormat,
   parseConfig,
   type SchemaChange,
   type Sink,
@@ -36,6 +37,7 @@ import {
 } from "faucet-core";
 import type { PoolClient } from "pg";
 import { jsonbColumn, PostgresSinkConfig, type PostgresSinkConfigInput } from "./config.js";
+import { CopyTextArrays, onlyNullEscapes } from "./copy-text-arrays.js";
 import { CopyWriter, type WriterMode } from "./copy-writer.js";
 import { encodeRows, lastPerKey, type PageColumn, type TargetColumn, withSerializers } from "./encode.js";
 import { HeldTransaction, MAX_HELD_PAGES, MAX_HELD_SECONDS } from "./held-transaction.js";
@@ -43,6 +45,7 @@ import {
   COLUMNS_SQL,
   copyFromSql,
   deleteSql,
+  insertLinesSql,
   insertUnnestSql,
   insertValuesSql,
   MAX_PARAMETERS,
@@ -57,6 +60,9 @@ import {
 const CONNECTOR = "sink-postgres";
 /** Rows encoded per COPY write: big enough to be a bulk write, small enough to overlap. */
 const COPY_CHUNK_ROWS = 2000;
+/** Bytes of a native page sent per CopyData message, so the server starts parsing early. */
+const NATIVE_CHUNK_BYTES = 256 * 1024;
+const NEWLINE = 0x0a;
 
 /** Options of {@link PostgresSink} beyond its config. */
 export interface PostgresSinkOptions {
@@ -114,6 +120,8 @@ export class PostgresSink implements Sink {
   #tokenTableReady = false;
   #writer: CopyWriter | undefined;
   readonly #held: HeldTransaction;
+  /** The target columns of native pages, in their order, once `acceptNative` took them. */
+  #native: TargetColumn[] | undefined;
 
   constructor(config: PostgresSinkConfigInput, options: PostgresSinkOptions = {}) {
     this.config = parseConfig(PostgresSinkConfig, config, { connector: CONNECTOR });
@@ -166,6 +174,69 @@ export class PostgresSink implements Sink {
     return await this.#held.page(records.length, async (client) => {
       await this.#ensureTable(client, records);
       return await this.#writeRows(client, records);
+    });
+  }
+
+  /**
+   * Takes the postgres source's COPY text as it is (docs/concepts.md, "Native pass-through") when
+   * the table exists and nothing between could change a value: `auto_map`, append or overwrite,
+   * every source column a writable column of the table of the same type (or its unmodified form:
+   * `numeric(38,10)` into `numeric`; a domain over it; or json into jsonb). Anything else declines, and the pipeline
+   * writes records as usual (creating the table, ignoring unknown keys, or failing as it would);
+   * the reason is logged at debug level.
+   */
+  async acceptNative(format: NativeFormat): Promise<true | string> {
+    const decline = (reason: string) => `${CONNECTOR}: ${reason}`;
+    if (format.encoding !== COPY_TEXT_ENCODING) return decline(`the encoding ${format.encoding}`);
+    if (this.#jsonb !== undefined) return decline("column_mapping: jsonb writes whole records");
+    const mode = this.config.write_mode;
+    if (mode !== "append" && mode !== "overwrite") return decline(`write_mode: ${mode}`);
+    if (this.#method === "insert" && this.#insertStyle !== "unnest") return decline("INSERT with VALUES");
+    this.#columns ??= await this.#held.aside((client) => this.#loadColumns(client));
+    const columns = this.#columns;
+    if (!columns) return decline(`${sqlName(this.#target)} does not exist (create_table infers it from records)`);
+    const targets: TargetColumn[] = [];
+    for (const { name, type } of format.columns) {
+      const target = columns.get(name);
+      if (!target || target.generated) return decline(`"${name}" is not a writable column of ${sqlName(this.#target)}`);
+      if (targets.includes(target)) return decline(`the source has two columns named "${name}"`);
+      if (!sameType(type, target.sqlType) && !sameType(type, target.baseType)) {
+        return decline(`"${name}" is ${type} in the source, ${target.sqlType} here`);
+      }
+      targets.push(target);
+    }
+    if (targets.length === 0) return decline("the source has no columns");
+    this.#native = targets;
+    return true;
+  }
+
+  /**
+   * Writes a native page (COPY text rows in the accepted column order) as `writeBatch` writes
+   * records: in the held transaction under the page's savepoint, by COPY or INSERT.
+   */
+  async writeNative(bytes: Uint8Array, records: number): Promise<number> {
+    const targets = this.#native;
+    if (!targets) {
+      throw new FaucetError("contract", "writeNative was called before acceptNative accepted a format", {
+        connector: CONNECTOR,
+      });
+    }
+    if (records === 0) return 0;
+    return await this.#held.page(records, async (client) => {
+      try {
+        if (this.#method === "copy") await this.#copyBytes(client, this.#target, targets, bytes);
+        else {
+          await this.#attempt(
+            client,
+            undefined,
+            (probe) => this.#copyBytes(client, probe, targets, bytes),
+            () => this.#insertBytes(client, targets, bytes, records),
+          );
+        }
+      } catch (error) {
+        throw this.#pageError(error);
+      }
+      return records;
     });
   }
 
@@ -350,7 +421,12 @@ export class PostgresSink implements Sink {
     try {
       if (mode === "delete") {
         const keys = this.#keyColumns(columns);
-        await this.#attempt(client, keys, records, undefined, () => this.#deleteKeys(client, keys, records));
+        await this.#attempt(
+          client,
+          undefined,
+          (probe) => this.#copyInto(client, probe, keys, records),
+          () => this.#deleteKeys(client, keys, records),
+        );
         return records.length;
       }
       if (mode === "upsert") {
@@ -358,7 +434,12 @@ export class PostgresSink implements Sink {
         const marker = this.config.delete_marker;
         const { upserts, upsertIndex, deletes, deleteIndex } = lastPerKey(records, keys, marker);
         if (deletes.length > 0) {
-          await this.#attempt(client, keys, deletes, deleteIndex, () => this.#deleteKeys(client, keys, deletes));
+          await this.#attempt(
+            client,
+            deleteIndex,
+            (probe) => this.#copyInto(client, probe, keys, deletes),
+            () => this.#deleteKeys(client, keys, deletes),
+          );
         }
         if (upserts.length > 0) {
           const page = columnsOf(upserts, marker?.field);
@@ -366,14 +447,26 @@ export class PostgresSink implements Sink {
             page.map((c) => c.column),
             this.config.key,
           );
-          await this.#attempt(client, page, upserts, upsertIndex, () => this.#insert(client, page, upserts, conflict));
+          await this.#attempt(
+            client,
+            upsertIndex,
+            (probe) => this.#copyInto(client, probe, page, upserts),
+            () => this.#insert(client, page, upserts, conflict),
+          );
         }
         return upserts.length + deletes.length;
       }
       const page = columnsOf(records);
       if (page.length === 0) throw new RowError(0, undefined, `the page has no key that is a column of ${tableName}`);
       if (this.#method === "copy") await this.#copy(client, page, records);
-      else await this.#attempt(client, page, records, undefined, () => this.#insert(client, page, records, ""));
+      else {
+        await this.#attempt(
+          client,
+          undefined,
+          (probe) => this.#copyInto(client, probe, page, records),
+          () => this.#insert(client, page, records, ""),
+        );
+      }
       return records.length;
     } catch (error) {
       throw this.#pageError(error);
@@ -387,9 +480,8 @@ export class PostgresSink implements Sink {
    */
   async #attempt(
     client: PoolClient,
-    page: PageColumn[],
-    records: readonly Value[],
     indexMap: readonly number[] | undefined,
+    replay: (probe: TableRef) => Promise<void>,
     write: () => Promise<void>,
   ): Promise<void> {
     await client.query("SAVEPOINT faucet_page");
@@ -404,7 +496,7 @@ export class PostgresSink implements Sink {
         await client.query(
           `CREATE TEMP TABLE faucet_probe (LIKE ${sqlName(this.#target)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS) ON COMMIT DROP`,
         );
-        await this.#copyInto(client, { schema: undefined, name: "faucet_probe" }, page, records);
+        await replay({ schema: undefined, name: "faucet_probe" });
       } catch (probeError) {
         located = probeError;
       }
@@ -458,6 +550,71 @@ export class PostgresSink implements Sink {
     }
     stream.end();
     await done;
+  }
+
+  /** COPY of a native page's bytes as they are, in messages of {@link NATIVE_CHUNK_BYTES}. */
+  async #copyBytes(client: PoolClient, table: TableRef, targets: TargetColumn[], bytes: Uint8Array): Promise<void> {
+    const { from: copyFrom } = await import("pg-copy-streams");
+    const stream = client.query(
+      copyFrom(
+        copyFromSql(
+          table,
+          targets.map((c) => c.name),
+        ),
+      ),
+    );
+    const done = finished(stream);
+    done.catch(() => undefined); // observed below; never an unhandled rejection
+    for (let from = 0; from < bytes.length; from += NATIVE_CHUNK_BYTES) {
+      if (!stream.write(bytes.subarray(from, from + NATIVE_CHUNK_BYTES)))
+        await Promise.race([once(stream, "drain"), done]);
+    }
+    stream.end();
+    await done;
+  }
+
+  /**
+   * INSERT of a native page, `batch_size` rows a statement. Rows with no escapes but `\N` go as
+   * they are, one text parameter a statement that the server splits (`insertLinesSql`: no client
+   * work at all); other pages are unescaped into one text[] parameter per column, the next
+   * statement's arrays built while the server runs the one before.
+   */
+  async #insertBytes(client: PoolClient, targets: TargetColumn[], bytes: Uint8Array, records: number): Promise<void> {
+    const chunk = this.config.batch_size > 0 ? this.config.batch_size : records;
+    if (targets.length > 1 && onlyNullEscapes(bytes)) {
+      const text = insertLinesSql(this.#target, targets);
+      const name = statementName(text);
+      const page = bytes as Buffer;
+      for (let start = 0; start < page.length; ) {
+        let end = start;
+        for (let row = 0; row < chunk && end < page.length; row++) {
+          const newline = page.indexOf(NEWLINE, end);
+          end = newline < 0 ? page.length + 1 : newline + 1;
+        }
+        await client.query({ name, text, values: [page.subarray(start, end - 1)] });
+        start = end;
+      }
+      return;
+    }
+    const text = insertUnnestSql(this.#target, targets);
+    const name = statementName(text);
+    const arrays = new CopyTextArrays(targets.length);
+    let next = arrays.take(bytes, 0, chunk);
+    let row = next.rows;
+    for (;;) {
+      const running = client.query({ name, text, values: next.values });
+      let following: typeof next | undefined;
+      try {
+        following = next.next < bytes.length ? arrays.take(bytes, next.next, chunk, row) : undefined;
+      } catch (error) {
+        await running.catch(() => undefined);
+        throw error;
+      }
+      await running;
+      if (!following) return;
+      row += following.rows;
+      next = following;
+    }
   }
 
   /** The encoder for a page's columns, compiled again only when they (or the mode) change. */
@@ -624,6 +781,21 @@ function copyLine(error: unknown): { index: number; column: string | undefined }
   const match = /COPY [^,]+, line (\d+)(?:, column ([^:]+))?/.exec(where ?? "");
   if (!match) return undefined;
   return { index: Number(match[1]) - 1, column: match[2] ?? (error as { column?: string }).column };
+}
+
+/**
+ * A source column's type can be written into a target column as text when they are the same type,
+ * the target is the same type without a modifier (it holds every value of the modified one), or
+ * json goes into jsonb.
+ */
+function sameType(source: string, target: string): boolean {
+  if (source === target || unmodifiedType(source) === target) return true;
+  return unmodifiedType(source) === "json" && target === "jsonb";
+}
+
+/** A SQL type without its modifiers: `numeric(38,10)` → `numeric`, `timestamp(3) with time zone` → `timestamp with time zone`. */
+function unmodifiedType(type: string): string {
+  return type.replace(/\(\s*\d+\s*(?:,\s*\d+\s*)?\)/g, "");
 }
 
 /** A prepared-statement name per distinct SQL text, so each connection parses it once. */

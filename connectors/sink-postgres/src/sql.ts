@@ -45,7 +45,8 @@ SELECT a.attname AS name, bt.oid::int AS oid, bt.typcategory AS category,
        CASE WHEN bt.typcategory = 'A' THEN
          (SELECT CASE WHEN e.typtype = 'd' THEN e.typbasetype ELSE e.oid END FROM pg_type e WHERE e.oid = bt.typelem)::int
        END AS "elementOid",
-       format_type(a.atttypid, a.atttypmod) AS "sqlType", CASE a.atttypid WHEN 1560 THEN 'bit varying' WHEN 1561 THEN 'bit varying[]'
+       format_type(a.atttypid, a.atttypmod) AS "sqlType",
+       format_type(bt.oid, CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END) AS "baseType", CASE a.atttypid WHEN 1560 THEN 'bit varying' WHEN 1561 THEN 'bit varying[]'
          WHEN 1042 THEN 'bpchar' WHEN 1014 THEN 'bpchar[]' ELSE format_type(a.atttypid, NULL) END AS "castType",
        NOT a.attnotnull AS nullable,
        a.attgenerated <> '' AS generated
@@ -73,6 +74,21 @@ export function insertUnnestSql(table: TableRef, columns: readonly TargetColumn[
   return (
     `INSERT INTO ${sqlName(table)} (${columns.map((c) => quoteIdent(c.name)).join(", ")}) ` +
     `SELECT ${casts.join(", ")} FROM unnest(${arrays.join(", ")}) AS u(${aliases.join(", ")})`
+  );
+}
+
+/**
+ * `INSERT … SELECT … FROM unnest(string_to_array($1, E'\n'))`: rows of COPY text without
+ * backslash escapes other than whole-field `\N` (NULL), given as one text parameter and split
+ * by the server, each field cast like {@link insertUnnestSql}'s. Needs two columns or more (one
+ * empty line would be no row at all).
+ */
+export function insertLinesSql(table: TableRef, columns: readonly TargetColumn[]): string {
+  const casts = columns.map((c, i) => `f[${i + 1}]::${c.castType}`);
+  return (
+    `INSERT INTO ${sqlName(table)} (${columns.map((c) => quoteIdent(c.name)).join(", ")}) ` +
+    `SELECT ${casts.join(", ")} FROM unnest(string_to_array($1::text, E'\\n')) AS l(line), ` +
+    `LATERAL string_to_array(l.line, E'\\t', E'\\\\N') AS f`
   );
 }
 

@@ -1,7 +1,7 @@
 // Postgres → Postgres, cell by cell: every common type through PostgresSource and PostgresSink
 // (COPY and both INSERT styles), compared on the server with EXCEPT ALL in both directions.
 import { describeWithService } from "faucet-conformance";
-import { Pipeline } from "faucet-core";
+import { type LogFields, type Logger, Pipeline } from "faucet-core";
 import { PostgresSink } from "faucet-sink-postgres";
 import { PostgresSource } from "faucet-source-postgres";
 import { afterAll, beforeAll, expect, test } from "vitest";
@@ -89,28 +89,65 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "postgres round tr
       );
       const result = await new Pipeline(source, sink, { batchSize: 37 }).run();
       expect(result.recordsWritten).toBe(400);
-      // money, interval and the array/range types compare with their own equality operators.
-      const diff = async (a: string, b: string) =>
-        Number(
-          (
-            await sql(
-              url,
-              `SELECT count(*) AS n FROM (SELECT * FROM ${SCHEMA}.${a} EXCEPT ALL SELECT * FROM ${SCHEMA}.${b}) AS d`,
-            )
-          ).rows[0].n,
-        );
-      expect(await diff("src", table)).toBe(0);
-      expect(await diff(table, "src")).toBe(0);
-      // EXCEPT compares intervals, numerics, floats and timestamps by value; check their text too.
-      // (jsonb is compared by value only: a JSON number's trailing zeros, 9.0, are not kept.)
-      const { rows } = await sql(
-        url,
-        `SELECT s.id FROM ${SCHEMA}.src s JOIN ${SCHEMA}.${table} d USING (id)
+      await expectSameRows(table);
+    });
+  }
+
+  // Native pass-through: a full read (no replication key) moves COPY text pages as they are.
+  for (const method of ["copy", "insert"] as const) {
+    test(`every cell survives native pass-through with ${method.toUpperCase()}`, async () => {
+      const table = `dst_native_${method}`;
+      await sql(url, `CREATE TABLE ${SCHEMA}.${table} (LIKE ${SCHEMA}.src INCLUDING ALL)`);
+      const source = new PostgresSource({ connection_url: url, table: `${SCHEMA}.src` });
+      const sink = new PostgresSink({
+        connection_url: url,
+        schema: SCHEMA,
+        table_name: table,
+        column_mapping: "auto_map",
+        write_method: method,
+        batch_size: 50,
+      });
+      const logger = debugLog();
+      const result = await new Pipeline(source, sink, { batchSize: 37, logger }).run();
+      expect(result.recordsWritten).toBe(400);
+      expect(logger.messages.filter((m) => m.startsWith("native"))).toEqual([
+        'native pass-through on {"pipeline":"source-postgres-to-sink-postgres","encoding":"postgres/copy-text"}',
+      ]);
+      await expectSameRows(table);
+    });
+  }
+
+  async function expectSameRows(table: string): Promise<void> {
+    // money, interval and the array/range types compare with their own equality operators.
+    const diff = async (a: string, b: string) =>
+      Number(
+        (
+          await sql(
+            url,
+            `SELECT count(*) AS n FROM (SELECT * FROM ${SCHEMA}.${a} EXCEPT ALL SELECT * FROM ${SCHEMA}.${b}) AS d`,
+          )
+        ).rows[0].n,
+      );
+    expect(await diff("src", table)).toBe(0);
+    expect(await diff(table, "src")).toBe(0);
+    // EXCEPT compares intervals, numerics, floats and timestamps by value; check their text too.
+    // (jsonb is compared by value only: a JSON number's trailing zeros, 9.0, are not kept.)
+    const { rows } = await sql(
+      url,
+      `SELECT s.id FROM ${SCHEMA}.src s JOIN ${SCHEMA}.${table} d USING (id)
          WHERE s.iv::text IS DISTINCT FROM d.iv::text
             OR s.num_free::text IS DISTINCT FROM d.num_free::text OR s.f8::text IS DISTINCT FROM d.f8::text
             OR s.tstz::text IS DISTINCT FROM d.tstz::text OR s.texts::text IS DISTINCT FROM d.texts::text`,
-      );
-      expect(rows).toEqual([]);
-    });
+    );
+    expect(rows).toEqual([]);
   }
 });
+
+/** A logger that keeps its debug messages. */
+function debugLog(): Logger & { messages: string[] } {
+  const messages: string[] = [];
+  const keep = (message: string, fields?: LogFields) => {
+    messages.push(fields ? `${message} ${JSON.stringify(fields)}` : message);
+  };
+  return { messages, debug: keep, info: keep, warn: keep, error: keep };
+}
