@@ -23,9 +23,14 @@ const PAGE = 10_000;
  * the sink encodes each statement while the server runs the one before.
  */
 const INSERT_STATEMENT_ROWS = 2000;
-const OUT = { copy: "bench_c_faucet_copy", insert: "bench_c_faucet_insert", psql: "bench_c_psql" } as const;
+const OUT = {
+  copy: "bench_c_faucet_copy",
+  insert: "bench_c_faucet_insert",
+  decoded: "bench_c_faucet_decoded",
+  psql: "bench_c_psql",
+} as const;
 
-function faucetYaml(ctx: ScenarioContext, method: "copy" | "insert", table: string): string {
+function faucetYaml(ctx: ScenarioContext, method: "copy" | "insert", table: string, native = true): string {
   return [
     `# Scenario C (${method}): Postgres -> Postgres. Written by the benchmark harness (bench/src/scenarios/c-postgres-to-postgres.ts).`,
     "version: 1",
@@ -47,6 +52,7 @@ function faucetYaml(ctx: ScenarioContext, method: "copy" | "insert", table: stri
     `      batch_size: ${method === "insert" ? INSERT_STATEMENT_ROWS : PAGE}`,
     "  state:",
     "    type: memory",
+    ...(native ? [] : ["execution:", "  native: false"]),
     "",
   ].join("\n");
 }
@@ -79,6 +85,7 @@ function verifyTable(ctx: ScenarioContext, table: string): Verification {
 }
 
 const insertConfig = (ctx: ScenarioContext) => join(ctx.outDir, "faucet-insert.yaml");
+const decodedConfig = (ctx: ScenarioContext) => join(ctx.outDir, "faucet-decoded.yaml");
 
 export default defineScenario({
   id: "C",
@@ -86,18 +93,22 @@ export default defineScenario({
   description:
     "The `bench` table of scenario B copied into an empty table of the same shape with `faucet run`: " +
     `the \`postgres\` source (COPY … TO STDOUT, pages of ${PAGE.toLocaleString("en-US")} rows) into the ` +
-    "`postgres` sink with `auto_map` (the read has no bookmarks, so pages share a transaction until " +
-    "the sink's cap of 24 pages or 5 s), by COPY … FROM STDIN (`faucet`, the sink's default for " +
-    "append) and by INSERT with " +
-    `one array parameter per column, ${INSERT_STATEMENT_ROWS.toLocaleString("en-US")} rows a statement ` +
-    "(`faucet, insert`). Beside them the psql pipe `psql \\copy bench to stdout | psql \\copy … from " +
-    "stdin`, where no client parses a value. Each output is checked by the server with `EXCEPT ALL` " +
-    "both ways against `bench` (values compared by type: jsonb's `57.0` equals `57`).",
+    "`postgres` sink with `auto_map`. With no transforms the two hand pages over as COPY text, no value " +
+    "decoded (native pass-through, docs/concepts.md): by COPY … FROM STDIN (`faucet`, the sink's default " +
+    "for append) and by INSERT, " +
+    `${INSERT_STATEMENT_ROWS.toLocaleString("en-US")} rows a statement, each statement's rows one text ` +
+    "parameter the server splits (`faucet, insert`). `faucet, decoded` is the COPY run with " +
+    "`execution: { native: false }`: every value decoded into a record and encoded again, as any run with " +
+    "a transform does. The read has no bookmarks, so pages share a transaction until the sink's cap of 24 " +
+    "pages or 5 s. Beside them the psql pipe `psql \\copy bench to stdout | psql \\copy … from stdin`, " +
+    "where no client parses a value. Each output is checked by the server with `EXCEPT ALL` both ways " +
+    "against `bench` (values compared by type: jsonb's `57.0` equals `57`).",
   defaultRows: 1_000_000,
 
   async setup(ctx) {
     ensureBenchTable(ctx);
     await writeFile(insertConfig(ctx), faucetYaml(ctx, "insert", OUT.insert));
+    await writeFile(decodedConfig(ctx), faucetYaml(ctx, "copy", OUT.decoded, false));
   },
 
   faucetConfig: (ctx) => faucetYaml(ctx, "copy", OUT.copy),
@@ -114,6 +125,13 @@ export default defineScenario({
         unavailable: async () => faucetUnavailable(ctx.root),
         command: faucetCommand(ctx.root, insertConfig(ctx)),
         output: OUT.insert,
+      },
+      {
+        name: "faucet, decoded",
+        version: async () => faucetVersion(ctx.root),
+        unavailable: async () => faucetUnavailable(ctx.root),
+        command: faucetCommand(ctx.root, decodedConfig(ctx)),
+        output: OUT.decoded,
       },
       {
         name: "psql \\copy pipe",
