@@ -53,7 +53,8 @@ export function trimQuery(query: string): string {
   return query.trim().replace(/;+\s*$/, "");
 }
 
-function sameKey(a: Value | undefined, b: Value | undefined): boolean {
+/** Whether two replication key values are the same key (a page never ends between two such rows). */
+export function sameKey(a: Value | undefined, b: Value | undefined): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
   return JSON.stringify(a) === JSON.stringify(b);

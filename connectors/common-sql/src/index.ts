@@ -54,7 +54,7 @@ export { collectDatasets } from "./datasets.js";
 export { hasLongNumberRun, isLossy, LossyNumberError, parseJsonbExact, parseJsonExact } from "./exact-json.js";
 export { qualifyIdentifier, quoteIdentifier, splitQualifiedIdentifier } from "./identifiers.js";
 export type { IncrementalQueryOptions, ReadPlan } from "./incremental.js";
-export { incrementalQuery, PageAssembler, stateKeyFor, trimQuery } from "./incremental.js";
+export { incrementalQuery, PageAssembler, sameKey, stateKeyFor, trimQuery } from "./incremental.js";
 export type { LazyPoolOptions, LazyResourceOptions } from "./lazy-resource.js";
 export { LazyResource, lazyPool } from "./lazy-resource.js";
 export type { DatabaseLocation, DatabaseLocationOptions, OpenDatabaseTexts } from "./location.js";

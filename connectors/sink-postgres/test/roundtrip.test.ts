@@ -93,12 +93,20 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "postgres round tr
     });
   }
 
-  // Native pass-through: a full read (no replication key) moves COPY text pages as they are.
-  for (const method of ["copy", "insert"] as const) {
-    test(`every cell survives native pass-through with ${method.toUpperCase()}`, async () => {
-      const table = `dst_native_${method}`;
+  // Native pass-through: COPY text pages move as they are, incremental reads bookmarked.
+  for (const [method, incremental] of [
+    ["copy", false],
+    ["insert", false],
+    ["copy", true],
+  ] as const) {
+    test(`every cell survives native pass-through with ${method.toUpperCase()}${incremental ? ", incremental" : ""}`, async () => {
+      const table = `dst_native_${method}${incremental ? "_inc" : ""}`;
       await sql(url, `CREATE TABLE ${SCHEMA}.${table} (LIKE ${SCHEMA}.src INCLUDING ALL)`);
-      const source = new PostgresSource({ connection_url: url, table: `${SCHEMA}.src` });
+      const source = new PostgresSource({
+        connection_url: url,
+        table: `${SCHEMA}.src`,
+        ...(incremental ? { replication_key: "id" } : {}),
+      });
       const sink = new PostgresSink({
         connection_url: url,
         schema: SCHEMA,
@@ -110,6 +118,7 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "postgres round tr
       const logger = debugLog();
       const result = await new Pipeline(source, sink, { batchSize: 37, logger }).run();
       expect(result.recordsWritten).toBe(400);
+      expect(result.bookmark).toBe(incremental ? 400 : undefined);
       expect(logger.messages.filter((m) => m.startsWith("native"))).toEqual([
         'native pass-through on {"pipeline":"source-postgres-to-sink-postgres","encoding":"postgres/copy-text"}',
       ]);

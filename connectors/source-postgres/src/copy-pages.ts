@@ -1,4 +1,5 @@
-import { FaucetError, type NativePage } from "faucet-core";
+import { sameKey } from "faucet-common-sql";
+import { FaucetError, type NativePage, type Value, type ValueObject } from "faucet-core";
 
 const NEWLINE = 0x0a;
 
@@ -62,4 +63,72 @@ export class CopyPageCutter {
     this.#rows = 0;
     return page;
   }
+}
+
+/**
+ * Gives native pages of an incremental read their bookmarks, with the records path's rule: a page
+ * never ends inside a run of rows with the same replication key (the next read asks for
+ * `key > bookmark`, which would skip the rest of the run). Each page is held until the next one
+ * shows where its last run ends; rows of that run move over, and the bookmark is the key of the
+ * page's last row. Only rows at page boundaries are decoded (`decodeRow`, with the same readers
+ * as records, so bookmarks are the same values).
+ *
+ * @example
+ * const keyed = new KeyedCopyPages("id", (row) => decodeOne(row));
+ * for (const page of cut) { const done = keyed.push(page); if (done) yield done; }
+ * const last = keyed.end();
+ */
+export class KeyedCopyPages {
+  readonly #key: string;
+  readonly #decodeRow: (row: Buffer) => ValueObject;
+  #held: NativePage | undefined;
+
+  constructor(key: string, decodeRow: (row: Buffer) => ValueObject) {
+    this.#key = key;
+    this.#decodeRow = decodeRow;
+  }
+
+  /** Adds the next page of rows; returns the page before it once that one is complete. */
+  push(page: NativePage): NativePage | undefined {
+    const held = this.#held;
+    if (!held) {
+      this.#held = page;
+      return undefined;
+    }
+    const last = this.#keyOf(lastRow(held.bytes as Buffer));
+    const bytes = page.bytes as Buffer;
+    let moved = 0;
+    let pos = 0;
+    while (pos < bytes.length) {
+      const end = bytes.indexOf(NEWLINE, pos) + 1;
+      if (!sameKey(this.#keyOf(bytes.subarray(pos, end)), last)) break;
+      pos = end;
+      moved++;
+    }
+    if (moved === page.count) {
+      // The whole page continues the run: keep holding both.
+      this.#held = { bytes: Buffer.concat([held.bytes, bytes]), count: held.count + page.count };
+      return undefined;
+    }
+    this.#held = { bytes: bytes.subarray(pos), count: page.count - moved };
+    const done =
+      moved === 0 ? held : { bytes: Buffer.concat([held.bytes, bytes.subarray(0, pos)]), count: held.count + moved };
+    return { ...done, bookmark: last };
+  }
+
+  /** The last page, with its bookmark. */
+  end(): NativePage | undefined {
+    const held = this.#held;
+    this.#held = undefined;
+    return held && { ...held, bookmark: this.#keyOf(lastRow(held.bytes as Buffer)) };
+  }
+
+  #keyOf(row: Buffer): Value {
+    return this.#decodeRow(row)[this.#key] as Value;
+  }
+}
+
+/** The last row of a page (with its newline). */
+function lastRow(bytes: Buffer): Buffer {
+  return bytes.subarray(bytes.lastIndexOf(NEWLINE, bytes.length - 2) + 1);
 }

@@ -31,7 +31,7 @@ import {
 import type { FieldDef, PoolClient } from "pg";
 import { PostgresSourceConfig, type PostgresSourceConfigInput } from "./config.js";
 import { CopyOutStream } from "./copy-out.js";
-import { CopyPageCutter } from "./copy-pages.js";
+import { CopyPageCutter, KeyedCopyPages } from "./copy-pages.js";
 import { CopyTextDecoder } from "./copy-text.js";
 import { inlineParams } from "./placeholders.js";
 
@@ -122,13 +122,8 @@ export class PostgresSource implements Source {
   async *streamPages(ctx: FetchContext, batchSize: number, signal?: AbortSignal): AsyncGenerator<StreamPage> {
     const abort = signal ?? ctx.signal;
     const pageSize = this.config.batch_size ?? batchSize;
-    const registry = this.#pool.registry;
     yield* this.#copy((fields, chunks) => {
-      const decoder = new CopyTextDecoder(
-        fields.map((f) => f.name),
-        fields.map((f) => registry.parserFor(f.dataTypeID)),
-        fields.map((f) => registry.readerKind(f.dataTypeID)),
-      );
+      const decoder = this.#decoder(fields);
       async function* decoded(): AsyncGenerator<ValueObject[]> {
         for await (const chunk of chunks) {
           const rows: ValueObject[] = [];
@@ -143,12 +138,11 @@ export class PostgresSource implements Source {
 
   /**
    * The read as PostgreSQL COPY text with each column's SQL type, for a sink that writes it as it
-   * is (docs/concepts.md, "Native pass-through"); undefined for an incremental read, whose pages
-   * need bookmarks the bytes do not show. Every faucet connection runs with the same session
-   * settings (UTC, ISO dates, hex bytea, exact floats), so the text means the same to the sink.
+   * is (docs/concepts.md, "Native pass-through"). Every faucet connection runs with the same
+   * session settings (UTC, ISO dates, hex bytea, exact floats), so the text means the same to the
+   * sink.
    */
   async nativeFormat(_ctx: FetchContext): Promise<NativeFormat | undefined> {
-    if (this.#cursor.key !== undefined) return undefined;
     const client = await this.#pool.connect();
     try {
       const fields = await this.#describe(client, this.#inlinedBase());
@@ -167,21 +161,60 @@ export class PostgresSource implements Source {
     }
   }
 
-  /** The read's rows as pages of COPY text bytes (see {@link nativeFormat}), never decoded. */
+  /**
+   * The read's rows as pages of COPY text bytes (see {@link nativeFormat}), never decoded; with a
+   * replication key, pages end only where the key changes and carry the key of their last row as
+   * the bookmark, as on the records path (only rows at page boundaries are decoded for it).
+   */
   async *nativePages(ctx: FetchContext, batchSize: number, signal?: AbortSignal): AsyncGenerator<NativePage> {
-    const abort = signal ?? ctx.signal;
-    const cutter = new CopyPageCutter(this.config.batch_size ?? batchSize);
-    yield* this.#copy(async function* (_fields, chunks) {
-      const pages: NativePage[] = [];
-      for await (const chunk of chunks) {
-        cutter.push(chunk, pages);
-        yield* pages;
-        pages.length = 0;
-        if (abort?.aborted) throw cancelledError();
-      }
-      const last = cutter.end();
-      if (last) yield last;
-    });
+    const pageSize = this.config.batch_size ?? batchSize;
+    yield* this.#copy((fields, chunks) => this.#cutPages(fields, chunks, pageSize, signal ?? ctx.signal));
+  }
+
+  async *#cutPages(
+    fields: FieldDef[],
+    chunks: AsyncIterable<Buffer>,
+    pageSize: number,
+    abort: AbortSignal | undefined,
+  ): AsyncGenerator<NativePage> {
+    const cutter = new CopyPageCutter(pageSize);
+    const key = this.#cursor.key;
+    let keyed: KeyedCopyPages | undefined;
+    if (key !== undefined) {
+      const decoder = this.#decoder(fields);
+      keyed = new KeyedCopyPages(key, (row) => {
+        const rows: ValueObject[] = [];
+        decoder.push(row, rows);
+        return rows[0] as ValueObject;
+      });
+    }
+    /** The pages ready to hand out, bookmarked when the read is incremental. */
+    const ready = (page: NativePage | undefined): NativePage[] => {
+      const done = keyed && page ? keyed.push(page) : page;
+      if (done?.bookmark !== undefined) this.#cursor.bookmark = done.bookmark;
+      return done ? [done] : [];
+    };
+    const pages: NativePage[] = [];
+    for await (const chunk of chunks) {
+      cutter.push(chunk, pages);
+      for (const page of pages) yield* ready(page);
+      pages.length = 0;
+      if (abort?.aborted) throw cancelledError();
+    }
+    yield* ready(cutter.end());
+    const last = keyed?.end();
+    if (last?.bookmark !== undefined) this.#cursor.bookmark = last.bookmark;
+    if (last) yield last;
+  }
+
+  /** A decoder of COPY text rows into records, with the pool's parsers. */
+  #decoder(fields: FieldDef[]): CopyTextDecoder {
+    const registry = this.#pool.registry;
+    return new CopyTextDecoder(
+      fields.map((f) => f.name),
+      fields.map((f) => registry.parserFor(f.dataTypeID)),
+      fields.map((f) => registry.readerKind(f.dataTypeID)),
+    );
   }
 
   /**

@@ -5,7 +5,7 @@ import { FaucetError, type NativePage } from "faucet-core";
 import { PostgresSource } from "faucet-source-postgres";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ADMIN_URL, sql } from "../../common-postgres/test/server.js";
-import { CopyPageCutter } from "../src/copy-pages.js";
+import { CopyPageCutter, KeyedCopyPages } from "../src/copy-pages.js";
 
 const SCHEMA = "faucet_test_source_postgres_native";
 const url = ADMIN_URL;
@@ -49,6 +49,37 @@ describe("CopyPageCutter", () => {
   });
 });
 
+describe("KeyedCopyPages", () => {
+  test("no page ends inside a run of equal keys; each page's bookmark is its last key", () => {
+    const keys = [1, 1, 1, 2, 3, 3, 3, 3, 4];
+    const cutter = new CopyPageCutter(2);
+    const cut: NativePage[] = [];
+    cutter.push(Buffer.from(keys.map((k, i) => `${k}\tv${i}\n`).join("")), cut);
+    const last = cutter.end();
+    if (last) cut.push(last);
+    const keyed = new KeyedCopyPages("k", (row) => ({ k: Number(row.toString().split("\t")[0]) }));
+    const pages: NativePage[] = [];
+    for (const page of cut) {
+      const done = keyed.push(page);
+      if (done) pages.push(done);
+    }
+    const end = keyed.end();
+    if (end) pages.push(end);
+    const rowsOf = (p: NativePage) =>
+      Buffer.from(p.bytes)
+        .toString()
+        .split("\n")
+        .filter(Boolean)
+        .map((r) => Number(r.split("\t")[0]));
+    expect(pages.map((p) => [rowsOf(p), p.count, p.bookmark])).toEqual([
+      [[1, 1, 1], 3, 1],
+      [[2], 1, 2],
+      [[3, 3, 3, 3], 4, 3],
+      [[4], 1, 4],
+    ]);
+  });
+});
+
 await describeWithService({ name: "PostgreSQL", port: 5432 }, "source-postgres native pages", () => {
   beforeAll(async () => {
     await sql(url, `DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
@@ -89,12 +120,24 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "source-postgres n
     }
   });
 
-  test("an incremental read offers no native pages (its pages need bookmarks)", async () => {
-    const source = new PostgresSource({ connection_url: url, table: `${SCHEMA}.t`, replication_key: "id" });
+  test("an incremental read: pages bookmarked with the same values as the records path, resumed after the bookmark", async () => {
+    const config = { connection_url: url, table: `${SCHEMA}.t`, replication_key: "at", batch_size: 4 };
+    const native = new PostgresSource(config);
+    const records = new PostgresSource(config);
     try {
-      expect(await source.nativeFormat({})).toBeUndefined();
+      const bookmarks: unknown[] = [];
+      for await (const page of native.nativePages({}, 1000)) bookmarks.push(page.bookmark);
+      const expected: unknown[] = [];
+      for await (const page of records.streamPages({}, 1000)) expected.push(page.bookmark);
+      expect(bookmarks).toEqual(expected);
+      expect(bookmarks).toEqual(["2023-12-31T22:04:00Z", "2023-12-31T22:08:00Z", "2023-12-31T22:10:00Z"]);
+      native.applyStartBookmark(bookmarks[1] as string);
+      const resumed: number[] = [];
+      for await (const page of native.nativePages({}, 1000)) resumed.push(page.count);
+      expect(resumed).toEqual([2]);
     } finally {
-      await source.close();
+      await native.close();
+      await records.close();
     }
   });
 
