@@ -42,7 +42,8 @@ export async function inTransaction<T>(
 
 /** One exactly-once page, in the dialect's words, for {@link writePageOnce}. */
 export interface OncePage {
-  records: readonly Value[];
+  /** Rows in the page. */
+  rows: number;
   scope: string;
   /** The pipeline's commit token for this page. */
   token: string;
@@ -50,7 +51,7 @@ export interface OncePage {
   logger: Logger;
   /** Reads the scope's committed token, locking it until the transaction ends where the dialect can. */
   committed(): Promise<string | undefined>;
-  /** Writes the page's records (never called for an empty page); returns how many were written. */
+  /** Writes the page's rows (never called for an empty page); returns how many were written. */
   write(): Promise<number>;
   /** Records `token` as the scope's last commit. */
   save(): Promise<unknown>;
@@ -62,7 +63,7 @@ export interface OncePage {
  * and the token are written together.
  *
  * @example
- * return await inTransaction(run, () => writePageOnce({ records, scope, token, connector, logger, committed, write, save }), options);
+ * return await inTransaction(run, () => writePageOnce({ rows: records.length, scope, token, connector, logger, committed, write, save }), options);
  */
 export async function writePageOnce(page: OncePage): Promise<number> {
   const committed = await page.committed();
@@ -74,7 +75,7 @@ export async function writePageOnce(page: OncePage): Promise<number> {
     });
     return 0;
   }
-  const written = page.records.length > 0 ? await page.write() : 0;
+  const written = page.rows > 0 ? await page.write() : 0;
   await page.save();
   return written;
 }

@@ -46,7 +46,7 @@ describe("writePageOnce", () => {
     const logged: unknown[] = [];
     const logger: Logger = { ...silentLogger, info: (_message, fields) => logged.push(fields) };
     const once = {
-      records,
+      rows: records.length,
       scope: "s",
       token: "00000000000000000002#20",
       connector: "sink-test",

@@ -129,7 +129,7 @@ export class DuckdbSink implements Sink {
     if (records.length > 0) await this.#ensureTable(connection, records);
     return await this.#transaction(connection, () =>
       writePageOnce({
-        records,
+        rows: records.length,
         scope,
         token,
         connector: CONNECTOR,

@@ -161,7 +161,7 @@ export class MysqlSink implements Sink {
       const tokens = sqlName(tokenTable(this.#table.database));
       return await this.#transaction(connection, () =>
         writePageOnce({
-          records,
+          rows: records.length,
           scope,
           token,
           connector: CONNECTOR,

@@ -215,29 +215,37 @@ export class PostgresSink implements Sink {
    * records: in the held transaction under the page's savepoint, by COPY or INSERT.
    */
   async writeNative(bytes: Uint8Array, records: number): Promise<number> {
-    const targets = this.#native;
-    if (!targets) {
-      throw new FaucetError("contract", "writeNative was called before acceptNative accepted a format", {
-        connector: CONNECTOR,
-      });
-    }
+    const targets = this.#acceptedColumns();
     if (records === 0) return 0;
     return await this.#held.page(records, async (client) => {
-      try {
-        if (this.#method === "copy") await this.#copyBytes(client, this.#target, targets, bytes);
-        else {
-          await this.#attempt(
-            client,
-            undefined,
-            (probe) => this.#copyBytes(client, probe, targets, bytes),
-            () => this.#insertBytes(client, targets, bytes, records),
-          );
-        }
-      } catch (error) {
-        throw this.#pageError(error);
-      }
+      await this.#writeBytes(client, targets, bytes, records);
       return records;
     });
+  }
+
+  /** The columns `acceptNative` took; writing native pages before it did is a contract error. */
+  #acceptedColumns(): TargetColumn[] {
+    if (this.#native) return this.#native;
+    throw new FaucetError("contract", "a native page was written before acceptNative accepted a format", {
+      connector: CONNECTOR,
+    });
+  }
+
+  /** One native page by COPY or INSERT, inside the caller's transaction. */
+  async #writeBytes(client: PoolClient, targets: TargetColumn[], bytes: Uint8Array, records: number): Promise<void> {
+    try {
+      if (this.#method === "copy") await this.#copyBytes(client, this.#target, targets, bytes);
+      else {
+        await this.#attempt(
+          client,
+          undefined,
+          (probe) => this.#copyBytes(client, probe, targets, bytes),
+          () => this.#insertBytes(client, targets, bytes, records),
+        );
+      }
+    } catch (error) {
+      throw this.#pageError(error);
+    }
   }
 
   /** Commits the pages written since the last flush: only now are they durable. */
@@ -250,14 +258,46 @@ export class PostgresSink implements Sink {
    * sequence is not beyond the one already committed is a replay: nothing is written.
    */
   async writeBatchIdempotent(records: readonly Value[], scope: string, token: string): Promise<number> {
+    return await this.#writeOnce(
+      records.length,
+      scope,
+      token,
+      (client) => this.#ensureTable(client, records),
+      (client) => this.#writeRows(client, records),
+    );
+  }
+
+  /** {@link writeBatchIdempotent} for a native page (see {@link writeNative}). */
+  async writeNativeIdempotent(bytes: Uint8Array, records: number, scope: string, token: string): Promise<number> {
+    const targets = this.#acceptedColumns();
+    return await this.#writeOnce(
+      records,
+      scope,
+      token,
+      async () => undefined,
+      async (client) => {
+        await this.#writeBytes(client, targets, bytes, records);
+        return records;
+      },
+    );
+  }
+
+  /** One page and its commit token in one transaction of its own (after the held pages commit). */
+  async #writeOnce(
+    rows: number,
+    scope: string,
+    token: string,
+    ensure: (client: PoolClient) => Promise<void>,
+    write: (client: PoolClient) => Promise<number>,
+  ): Promise<number> {
     await this.#held.commit();
     return await this.#pool.withClient(async (client) => {
       await this.#ensureTokenTable(client);
-      if (records.length > 0) await this.#ensureTable(client, records);
+      if (rows > 0) await ensure(client);
       const tokens = this.#tokenTable();
       return await this.#transaction(client, () =>
         writePageOnce({
-          records,
+          rows,
           scope,
           token,
           connector: CONNECTOR,
@@ -271,7 +311,7 @@ export class PostgresSink implements Sink {
             ]);
             return rows[0]?.token;
           },
-          write: () => this.#writeRows(client, records),
+          write: () => write(client),
           save: () =>
             client.query(
               `INSERT INTO ${tokens} (scope, token, updated_at) VALUES ($1, $2, now()) ` +

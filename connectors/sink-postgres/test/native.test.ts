@@ -1,7 +1,10 @@
 // Native pages into the sink: which formats it takes (and why it declines the rest), COPY and
 // INSERT of COPY text as it is, and a bad value failing its page with the row's index.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describeWithService } from "faucet-conformance";
-import { FaucetError, type NativeFormat, Pipeline } from "faucet-core";
+import { FaucetError, FileStateStore, type NativeFormat, Pipeline } from "faucet-core";
 import { PostgresSink, type PostgresSinkConfigInput } from "faucet-sink-postgres";
 import { PostgresSource } from "faucet-source-postgres";
 import { afterAll, beforeEach, describe, expect, test } from "vitest";
@@ -156,6 +159,39 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "sink-postgres nat
       ]);
     });
   }
+
+  test("exactly-once: an incremental native read commits each page with its token; a replay writes nothing", async () => {
+    await sql(url, `CREATE TABLE ${SCHEMA}.src (id int, amount numeric(10,2), note text)`);
+    await sql(url, `INSERT INTO ${SCHEMA}.src SELECT i, i / 4.0, 'n' || i FROM generate_series(1, 50) AS i`);
+    const dir = mkdtempSync(join(tmpdir(), "faucet-native-once-"));
+    const messages: string[] = [];
+    const logger = {
+      debug: (m: string) => messages.push(m),
+      info: () => undefined,
+      warn: () => undefined,
+      error: () => undefined,
+    };
+    const run = () =>
+      new Pipeline(
+        new PostgresSource({ connection_url: url, table: `${SCHEMA}.src`, replication_key: "id" }),
+        new PostgresSink(base),
+        { batchSize: 8, logger, delivery: "exactly_once", stateStore: new FileStateStore(dir) },
+      ).run();
+    try {
+      const first = await run();
+      expect(first).toMatchObject({ recordsWritten: 50, pages: 7, bookmark: 50 });
+      expect(messages).toContain("native pass-through on");
+      const { rows: tokens } = await sql(url, `SELECT token FROM ${SCHEMA}._faucet_commit_token`);
+      expect(tokens).toEqual([{ token: "00000000000000000007#50" }]);
+      // The state store forgets; the sink's token says page 7 is in, so nothing is written twice.
+      rmSync(dir, { recursive: true, force: true });
+      const again = await run();
+      expect(again.recordsWritten).toBe(0);
+      expect(Number((await sql(url, `SELECT count(*) AS n FROM ${SCHEMA}.t`)).rows[0].n)).toBe(50);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   test("writeNative before acceptNative is a contract error", async () => {
     const sink = new PostgresSink(base);

@@ -40,6 +40,7 @@ const SINK_OPERATIONS: Record<string, string> = {
   writeBatchIdempotent: "write",
   writeSerialized: "write",
   writeNative: "write",
+  writeNativeIdempotent: "write",
   acceptNative: "accept_native",
   flush: "flush",
   resume: "resume",
@@ -116,7 +117,7 @@ export function instrumentSink(inner: Sink, instrumentation: Instrumentation): S
     if (typeof fn !== "function") continue;
     const counter = method.startsWith("writeBatch")
       ? (_: unknown, args: unknown[]) => lengthOf(args[0])
-      : method === "writeSerialized" || method === "writeNative"
+      : method === "writeSerialized" || method.startsWith("writeNative")
         ? (_: unknown, args: unknown[]) => (typeof args[1] === "number" ? args[1] : undefined)
         : undefined;
     wrapped[method] = (...args: unknown[]) =>

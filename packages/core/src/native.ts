@@ -35,8 +35,9 @@ export interface NativePage {
 /**
  * Whether a run may hand the source's native pages to the sink, or why not (logged at debug
  * level). Native pages carry no records, so everything that needs the records themselves rules
- * them out: transforms, a dead-letter sink, poison isolation, schema drift handling, a record
- * limit and exactly-once (watermarked) writes. Source and sink still have their say later:
+ * them out: transforms, a dead-letter sink, poison isolation, schema drift handling and a record
+ * limit; exactly-once (watermarked) writes need a sink that writes a native page and its token
+ * together. Source and sink still have their say later:
  * `nativeFormat` may find nothing to offer and `acceptNative` may decline.
  */
 export function planNative(
@@ -55,6 +56,8 @@ export function planNative(
   if (options.poison) return "poison isolation needs the records";
   if (options.schemaDrift && options.schemaDrift !== "ignore") return "schema drift handling needs the records";
   if (options.limit !== undefined) return "a record limit cuts pages by record";
-  if (delivery.mechanism === "atomic_watermark") return "exactly-once writes use writeBatchIdempotent";
+  if (delivery.mechanism === "atomic_watermark" && !sink.writeNativeIdempotent) {
+    return "exactly-once writes need the sink's writeNativeIdempotent";
+  }
   return true;
 }

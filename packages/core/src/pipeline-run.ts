@@ -473,12 +473,21 @@ export class PipelineRun {
     if (this.#drift && records.length > 0) await this.#drift.check(records);
 
     let written = 0;
-    if (page.serialized) {
-      // Parallel or native pages: no limit, drift, dead letters or watermark (planParallel, planNative).
-      if (page.count) written = await this.#writer.writeBytes(page.serialized, page.count, page.native === true);
+    const watermark = this.#delivery.mechanism === "atomic_watermark";
+    const bytes = page.serialized;
+    if (bytes && page.native && watermark) {
+      const count = page.count ?? 0;
+      written = await this.#writeWatermarked(count, bookmark, (scope, token) =>
+        this.#sink.writeNativeIdempotent?.(bytes, count, scope, token),
+      );
+    } else if (bytes) {
+      // Parallel or native pages: no limit, drift or dead letters (planParallel, planNative).
+      if (page.count) written = await this.#writer.writeBytes(bytes, page.count, page.native === true);
       page.release?.();
-    } else if (this.#delivery.mechanism === "atomic_watermark") {
-      written = await this.#writeWatermarked(records, bookmark);
+    } else if (watermark) {
+      written = await this.#writeWatermarked(records.length, bookmark, (scope, token) =>
+        this.#sink.writeBatchIdempotent?.(records, scope, token),
+      );
     } else if (records.length > 0) {
       written = await this.#writer.write(records, failed);
     }
@@ -507,8 +516,13 @@ export class PipelineRun {
     return this.#deadLetters?.budgetError(failed.length, this.#pages);
   }
 
-  async #writeWatermarked(records: Value[], bookmark: Value | undefined): Promise<number> {
-    if (bookmark === undefined && records.length > 0) {
+  /** Writes a page of `count` records with its commit token (`write(scope, token)`), in one atomic step. */
+  async #writeWatermarked(
+    count: number,
+    bookmark: Value | undefined,
+    write: (scope: string, token: string) => Promise<number> | undefined,
+  ): Promise<number> {
+    if (bookmark === undefined && count > 0) {
       throw new FaucetError(
         "contract",
         "exactly-once delivery needs a bookmark on every page, but a page came without one",
@@ -521,14 +535,9 @@ export class PipelineRun {
     if (bookmark === undefined) return 0;
     const seq = this.#seq + 1;
     const token = formatCommitToken(seq, bookmark);
-    const sink = this.#sink;
-    const written = await this.#writer.call(
-      "write",
-      () => sink.writeBatchIdempotent?.(records, this.#stateKey, token) as Promise<number>,
-      true,
-    );
+    const written = await this.#writer.call("write", () => write(this.#stateKey, token) as Promise<number>, true);
     this.#seq = seq;
-    return countOf(written, records.length);
+    return countOf(written, count);
   }
 
   async #flushAll(): Promise<void> {

@@ -46,9 +46,9 @@ export interface PipelineOptions {
   /**
    * Native pass-through (docs/concepts.md): when the source can hand its pages over in an encoding
    * the sink writes as it is (PostgreSQL's COPY text between two PostgreSQL connectors), and the
-   * run needs no records (no transforms, dead letters, limit, drift handling or exactly-once
-   * writes), pages move as bytes without a value being decoded. Default true; false always
-   * decodes the records.
+   * run needs no records (no transforms, dead letters, limit or drift handling; exactly-once
+   * needs the sink's `writeNativeIdempotent`), pages move as bytes without a value being
+   * decoded. Default true; false always decodes the records.
    */
   native?: boolean;
   /** Aborting stops reading, flushes what was written and returns `cancelled: true`. */

@@ -134,6 +134,8 @@ export interface Sink {
    * semantics as `writeBatch`. Resolves to rows written. `bytes` may be reused once this resolves.
    */
   writeNative?(bytes: Uint8Array, records: number): Promise<number>;
+  /** `writeBatchIdempotent` for a native page: the page and `token` for `scope` in one atomic step. */
+  writeNativeIdempotent?(bytes: Uint8Array, records: number, scope: string, token: string): Promise<number>;
 }
 
 /**

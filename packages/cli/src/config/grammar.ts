@@ -111,7 +111,7 @@ export const ExecutionSpec = z
       .boolean()
       .optional()
       .describe(
-        "Native pass-through: pages move as the source's own bytes when the sink writes that encoding as it is (PostgreSQL COPY text between the postgres source and sink) and the run needs no records (no transforms, dlq, limit, drift handling or exactly-once). Default true; false always decodes the records.",
+        "Native pass-through: pages move as the source's own bytes when the sink writes that encoding as it is (PostgreSQL COPY text between the postgres source and sink) and the run needs no records (no transforms, dlq, limit or drift handling). Default true; false always decodes the records.",
       ),
     max_concurrent: z
       .number()
