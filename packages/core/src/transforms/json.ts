@@ -1,3 +1,4 @@
+import { compileRecordBuilder, type RowRecordBuilder } from "../record-builder.js";
 import type { Value } from "../value.js";
 
 /**
@@ -74,7 +75,7 @@ class QuickReader {
   }
 
   value(depth: number): Value | typeof GIVE_UP {
-    const c = this.space();
+    const c = this.next();
     if (c === 34) return this.string();
     if (c === 123) return depth < MAX_QUICK_DEPTH ? this.object(depth) : GIVE_UP;
     if (c === 91) return depth < MAX_QUICK_DEPTH ? this.array(depth) : GIVE_UP;
@@ -106,17 +107,35 @@ class QuickReader {
     return text.slice(start, i);
   }
 
+  /** Skips whitespace when the next character is one; the next character's code (NaN at the end). */
+  next(): number {
+    const c = this.text.charCodeAt(this.at);
+    return c <= 32 ? this.space() : c;
+  }
+
+  /**
+   * An object, `at` on its `{`. Keys and values are collected in scratch arrays of this depth,
+   * then the object is built by one literal compiled for its key sequence (see {@link shapeOf}):
+   * one allocation with every property in place, where adding the properties one by one went
+   * through V8's megamorphic keyed stores and map transitions.
+   */
   object(depth: number): Value | typeof GIVE_UP {
     const text = this.text;
     this.at++;
-    const out: { [key: string]: Value } = {};
-    if (this.space() === 125) {
+    if (this.next() === 125) {
       this.at++;
-      return out;
+      return {};
     }
+    const scratch = scratchAt(depth);
+    const keys = scratch.keys;
+    const values = scratch.values;
+    const expected = LAST_SHAPES[depth & 7];
+    let same = expected !== undefined;
+    let n = 0;
+    let out: { [key: string]: Value } | undefined;
     let slot = (depth & 7) * 32;
     for (;;) {
-      if (this.space() !== 34) return GIVE_UP;
+      if (this.next() !== 34) return GIVE_UP;
       let key: string | typeof GIVE_UP;
       const known = slot < 256 ? KEYS[slot] : undefined;
       if (
@@ -133,46 +152,71 @@ class QuickReader {
         if (slot < 256) KEYS[slot] = key;
       }
       slot++;
-      if (this.space() !== 58) return GIVE_UP;
+      if (this.next() !== 58) return GIVE_UP;
       this.at++;
       const value = this.value(depth + 1);
       if (value === GIVE_UP) return GIVE_UP;
-      out[key] = value;
-      const next = this.space();
+      if (out !== undefined) out[key] = value;
+      else if (n < MAX_SHAPE_KEYS) {
+        if (same && (expected as ObjectShape).keys[n] !== key) same = false;
+        keys[n] = key;
+        values[n] = value;
+        n++;
+      } else {
+        out = assemble(keys, values, n);
+        out[key] = value;
+      }
+      const next = this.next();
       this.at++;
-      if (next === 125) return out;
+      if (next === 125) {
+        if (out !== undefined) return out;
+        if (same && n === (expected as ObjectShape).keys.length) return (expected as ObjectShape).build(values);
+        const shape = shapeOf(keys, n);
+        if (shape === undefined) return assemble(keys, values, n);
+        LAST_SHAPES[depth & 7] = shape;
+        return shape.build(values);
+      }
       if (next !== 44) return GIVE_UP;
     }
   }
 
   array(depth: number): Value | typeof GIVE_UP {
     this.at++;
-    if (this.space() === 93) {
+    if (this.next() === 93) {
       this.at++;
       return [];
     }
-    // The first two elements are held in locals, so short arrays (tags, pairs) are allocated at
-    // their size: a push onto [] reserves 17 slots.
+    // The first two elements are held in locals and longer arrays collected in this depth's
+    // scratch, so every array is allocated at its size: a push onto [] reserves 17 slots.
     const first = this.value(depth + 1);
     if (first === GIVE_UP) return GIVE_UP;
-    let next = this.space();
+    let next = this.next();
     this.at++;
     if (next === 93) return [first];
     if (next !== 44) return GIVE_UP;
     const second = this.value(depth + 1);
     if (second === GIVE_UP) return GIVE_UP;
-    next = this.space();
+    next = this.next();
     this.at++;
     if (next === 93) return [first, second];
     if (next !== 44) return GIVE_UP;
-    const out: Value[] = [first, second];
+    const values = scratchAt(depth).values;
+    values[0] = first;
+    values[1] = second;
+    let n = 2;
+    let out: Value[] | undefined;
     for (;;) {
       const value = this.value(depth + 1);
       if (value === GIVE_UP) return GIVE_UP;
-      out.push(value);
-      next = this.space();
+      if (out !== undefined) out.push(value);
+      else if (n < MAX_SHAPE_KEYS) values[n++] = value;
+      else {
+        out = values.slice(0, n);
+        out.push(value);
+      }
+      next = this.next();
       this.at++;
-      if (next === 93) return out;
+      if (next === 93) return out ?? values.slice(0, n);
       if (next !== 44) return GIVE_UP;
     }
   }
@@ -225,6 +269,51 @@ class QuickReader {
 }
 
 const quickReader = new QuickReader();
+
+/** A key sequence of parsed objects and the literal that builds such an object from values. */
+interface ObjectShape {
+  keys: readonly string[];
+  build: RowRecordBuilder;
+}
+
+/** Objects with more keys are built property by property. */
+const MAX_SHAPE_KEYS = 32;
+/** Compiled shapes, at most {@link MAX_SHAPES} (documents of ever-new keys stop compiling). */
+const SHAPES = new Map<string, ObjectShape>();
+const MAX_SHAPES = 512;
+/** The shape of the last object at each depth (mod 8): the next one there usually has it too. */
+const LAST_SHAPES: (ObjectShape | undefined)[] = new Array(8).fill(undefined);
+/** Keys and values of the object being read, per depth. */
+const SCRATCH: { keys: string[]; values: Value[] }[] = [];
+
+function scratchAt(depth: number): { keys: string[]; values: Value[] } {
+  let scratch = SCRATCH[depth];
+  if (scratch === undefined) {
+    scratch = { keys: new Array(MAX_SHAPE_KEYS).fill(""), values: new Array(MAX_SHAPE_KEYS).fill(null) };
+    SCRATCH[depth] = scratch;
+  }
+  return scratch;
+}
+
+/** The compiled shape for the first `n` keys, or undefined once the budget is spent. */
+function shapeOf(keys: readonly string[], n: number): ObjectShape | undefined {
+  // Keys here hold no control characters, so NUL separates them unambiguously.
+  const id = keys.slice(0, n).join("\u0000");
+  let shape = SHAPES.get(id);
+  if (shape === undefined) {
+    if (SHAPES.size >= MAX_SHAPES) return undefined;
+    shape = { keys: keys.slice(0, n), build: compileRecordBuilder(keys.slice(0, n)) };
+    SHAPES.set(id, shape);
+  }
+  return shape;
+}
+
+/** An object from the first `n` keys and values, property by property (later duplicates win). */
+function assemble(keys: readonly string[], values: readonly Value[], n: number): { [key: string]: Value } {
+  const out: { [key: string]: Value } = {};
+  for (let i = 0; i < n; i++) out[keys[i] as string] = values[i] as Value;
+  return out;
+}
 
 /** A small recursive-descent parser used only for text the native parser could round. */
 class ExactParser {

@@ -134,6 +134,37 @@ describe("json_parse and json_encode", () => {
     }
   });
 
+  test("objects built by literals compiled per key sequence: many shapes, long, deep and repeated", () => {
+    let seed = 7;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const KEYS = ["a", "b", "tier", "score", "tags", "10", "2", "constructor", "é", "a"];
+    const make = (depth: number): unknown => {
+      const kind = depth > 12 ? 0 : next(4);
+      if (kind === 0) return [next(1000) / 8, "text", true, null][next(4)];
+      if (kind === 1) return Array.from({ length: [0, 1, 2, 3, 40][next(5)] as number }, () => make(depth + 1));
+      const size = [0, 1, 3, 5, 40][next(5)] as number;
+      // Keys written by hand, so duplicates (a later one wins) reach the reader.
+      const entries = Array.from(
+        { length: size },
+        (_, i) => `"${size > 5 ? `k${i}` : KEYS[next(KEYS.length)]}":${JSON.stringify(make(depth + 1))}`,
+      );
+      return JSON.parse(`{${entries.join(",")}}`);
+    };
+    for (let i = 0; i < 400; i++) {
+      const doc = make(0);
+      const text = i % 2 === 0 ? JSON.stringify(doc) : JSON.stringify(doc, null, 1);
+      expect(JSON.stringify(parseJsonExact(text)), text).toBe(JSON.stringify(JSON.parse(text)));
+    }
+    const duplicates = '{"a":1,"b":2,"a":3}';
+    expect(JSON.stringify(parseJsonExact(duplicates))).toBe(JSON.stringify(JSON.parse(duplicates)));
+    // The same shape again after others, at depths past 8.
+    const deep = '{"x":{"x":{"x":{"x":{"x":{"x":{"x":{"x":{"x":{"x":{"a":1,"b":2}}}}}}}}},"y":{"a":1,"b":2}}}';
+    expect(parseJsonExact(deep)).toEqual(JSON.parse(deep));
+  });
+
   test("on_error: keep (default), null, error, dlq", async () => {
     const bad = [{ p: "{oops" }];
     expect(await output({ type: "json_parse", config: { fields: ["p"] } }, bad)).toEqual(bad);
