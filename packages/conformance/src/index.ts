@@ -43,6 +43,7 @@ export type {
 export {
   assertCapabilitiesTruthful,
   assertIdempotentReplay,
+  assertNativeDeclinesUnknown,
   assertSchemaEvolutionEffective,
   assertWriteModesTruthful,
 } from "./sink-checks.js";
@@ -55,6 +56,7 @@ export {
   assertBoundedMemory,
   assertDeterministicReplay,
   assertDiscoverRoundtrips,
+  assertNativePagesMatch,
 } from "./source-checks.js";
 export type { FailingConfig, SourceSuite, SourceSuiteOptions } from "./source-suite.js";
 export { testSource } from "./source-suite.js";

@@ -350,3 +350,25 @@ export async function assertSchemaEvolutionEffective(sink: Sink, options: Schema
 function hasColumn(schema: SinkSchema, column: string): boolean {
   return (schema.columns ?? []).some((c) => c.name.toLowerCase() === column.toLowerCase());
 }
+
+/**
+ * Native pages (docs/concepts.md, "Native pass-through"): a sink that takes them declines an
+ * encoding it cannot know with a reason — `acceptNative` resolves to a non-empty string, never
+ * `true` and never an error — and has `writeNative` to write the ones it accepts.
+ *
+ * @example
+ * await assertNativeDeclinesUnknown(new PostgresSink(config));
+ */
+export async function assertNativeDeclinesUnknown(sink: Sink): Promise<void> {
+  const report: Reporter = reporter("assertNativeDeclinesUnknown", connectorLabel(sink));
+  report.ensure(
+    typeof sink.acceptNative === "function" && typeof sink.writeNative === "function",
+    "a sink with native pages needs both acceptNative() and writeNative()",
+  );
+  const format = { encoding: "faucet-conformance/unknown", columns: [{ name: "id", type: "integer" }] };
+  const answer = await report.step("offering an unknown encoding", async () => await sink.acceptNative?.(format));
+  report.ensure(
+    typeof answer === "string" && answer.trim().length > 0,
+    () => `acceptNative() answered ${safeJson(answer)} for an unknown encoding; decline with a reason (a string)`,
+  );
+}

@@ -15,6 +15,7 @@ import {
 import {
   assertCapabilitiesTruthful,
   assertIdempotentReplay,
+  assertNativeDeclinesUnknown,
   assertSchemaEvolutionEffective,
   assertWriteModesTruthful,
 } from "./sink-checks.js";
@@ -94,6 +95,14 @@ export function testSink<C>(options: SinkSuiteOptions<C>): void {
     check("assertCapabilitiesTruthful: declared capabilities hold", async () => {
       await assertCapabilitiesTruthful(await open(), destination(1_000));
     });
+    check(
+      "assertNativeDeclinesUnknown: an unknown native encoding is declined with a reason (acceptNative)",
+      async (ctx) => {
+        const sink = await open();
+        if (!sink.acceptNative) ctx.skip("the sink takes no native pages");
+        await assertNativeDeclinesUnknown(sink);
+      },
+    );
     check("assertIdempotentReplay: replayed pages add no duplicates (atomicWatermark / dedupsByKey)", async (ctx) => {
       const variants = [options.config, options.configs?.upsert].filter((c) => c !== undefined) as C[];
       let claimed = 0;

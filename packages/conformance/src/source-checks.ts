@@ -189,3 +189,55 @@ function jsonCopy(value: Value | undefined): unknown {
     return undefined;
   }
 }
+
+/**
+ * Native pages (docs/concepts.md, "Native pass-through"): when `nativeFormat()` offers an
+ * encoding, `nativePages` with the same page size holds every record the records path reads, in
+ * pages no larger than `batchSize` (the dataset's keys are distinct), none of them empty, and
+ * ends on the same bookmark. Call it with two fresh sources built from one config.
+ *
+ * @example
+ * await assertNativePagesMatch(createSource(), createSource(), { batchSize: 30 });
+ */
+export async function assertNativePagesMatch(
+  source: Source,
+  records: Source,
+  options: { batchSize: number },
+): Promise<void> {
+  const report: Reporter = reporter("assertNativePagesMatch", connectorLabel(source));
+  report.ensure(
+    typeof source.nativeFormat === "function" && typeof source.nativePages === "function",
+    "the source needs both nativeFormat() and nativePages()",
+  );
+  const format = await report.step("asking nativeFormat()", async () => await source.nativeFormat?.({}));
+  report.ensure(format !== undefined, "nativeFormat() offers no encoding for this config; nothing to check");
+  report.ensure(
+    typeof format?.encoding === "string" && format.encoding.length > 0 && Array.isArray(format.columns),
+    () => `nativeFormat() returned ${safeJson(format)}, not { encoding, columns }`,
+  );
+  const { batchSize } = options;
+  const counts: number[] = [];
+  let bookmark: Value | undefined;
+  await report.step(`reading nativePages with batchSize ${batchSize}`, async () => {
+    for await (const page of source.nativePages?.({}, batchSize) ?? []) {
+      report.ensure(
+        Number.isInteger(page.count) && page.count > 0 && page.bytes.length > 0,
+        () => `a native page held ${page.count} rows in ${page.bytes.length} bytes: pages must hold rows`,
+      );
+      counts.push(page.count);
+      if (page.bookmark !== undefined) bookmark = page.bookmark;
+    }
+  });
+  const expected = await drain(report, records, batchSize);
+  const total = counts.reduce((a, b) => a + b, 0);
+  report.ensure(
+    total === expected.records,
+    () => `native pages held ${total} rows, the records path ${expected.records}`,
+  );
+  const largest = Math.max(0, ...counts);
+  report.ensure(largest <= batchSize, () => `a native page held ${largest} rows, more than batchSize ${batchSize}`);
+  report.ensure(
+    isDeepStrictEqual(bookmark, expected.bookmark),
+    () => `native pages ended on bookmark ${safeJson(bookmark)}, the records path on ${safeJson(expected.bookmark)}`,
+  );
+}

@@ -13,6 +13,7 @@ import {
   assertBoundedMemory,
   assertDeterministicReplay,
   assertDiscoverRoundtrips,
+  assertNativePagesMatch,
 } from "./source-checks.js";
 import { check, Opened, withBatchSizeKey } from "./suite-support.js";
 
@@ -126,6 +127,12 @@ export function testSource<C>(options: SourceSuiteOptions<C>): void {
       if (!sourceCapabilities(source).discover) ctx.skip("capabilities().discover is false");
       const rebuild = options.rebuild ?? mergeConfigPatch;
       await assertDiscoverRoundtrips(source, { rebuild: (patch) => open(rebuild(options.config, patch)) });
+    });
+    check("assertNativePagesMatch: native pages hold the records path's rows (nativePages)", async (ctx) => {
+      const source = await open(withBatchSize(options.config, batchSize));
+      if (!source.nativeFormat || !source.nativePages) ctx.skip("the source has no native pages");
+      if ((await source.nativeFormat?.({})) === undefined) ctx.skip("nativeFormat() offers nothing for this config");
+      await assertNativePagesMatch(source, await open(withBatchSize(options.config, batchSize)), { batchSize });
     });
     check("assertPreflightCheckWellFormed: check() reports named probes and mutates nothing", async (ctx) => {
       const source = await open();

@@ -71,6 +71,7 @@ describe("suites choose checks by capabilities and fail broken connectors", () =
     expect(statuses("source that ignores its bookmark", "failed")).toEqual(["assertBookmarkRoundtrip"]);
     expect(statuses("source that ignores its bookmark", "skipped")).toEqual([
       "assertDiscoverRoundtrips",
+      "assertNativePagesMatch",
       "assertPreflightCheckWellFormed",
       "assertErrorsNotCrashes",
     ]);
@@ -90,6 +91,7 @@ describe("suites choose checks by capabilities and fail broken connectors", () =
     ]);
     expect(statuses("minimal sink", "skipped")).toEqual([
       "assertConfigSchemaValid",
+      "assertNativeDeclinesUnknown",
       "assertIdempotentReplay",
       "assertWriteModesTruthful",
       "assertSchemaEvolutionEffective",
