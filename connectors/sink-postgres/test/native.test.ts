@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describeWithService } from "faucet-conformance";
+import { describeWithService, recordingLogger } from "faucet-conformance";
 import { FaucetError, FileStateStore, type NativeFormat, Pipeline } from "faucet-core";
 import { PostgresSink, type PostgresSinkConfigInput } from "faucet-sink-postgres";
 import { PostgresSource } from "faucet-source-postgres";
@@ -97,6 +97,12 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "sink-postgres nat
     await sql(url, `DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
   });
 
+  /** `src`: 50 rows of the shape of `t`, with a numeric(10,2) where `t` has numeric. */
+  async function createSource(): Promise<void> {
+    await sql(url, `CREATE TABLE ${SCHEMA}.src (id int, amount numeric(10,2), note text)`);
+    await sql(url, `INSERT INTO ${SCHEMA}.src SELECT i, i / 4.0, 'n' || i FROM generate_series(1, 50) AS i`);
+  }
+
   async function answer(config: Partial<PostgresSinkConfigInput>, format: NativeFormat = FORMAT) {
     const sink = new PostgresSink({ ...base, ...config } as PostgresSinkConfigInput);
     try {
@@ -161,16 +167,9 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "sink-postgres nat
   }
 
   test("exactly-once: an incremental native read commits each page with its token; a replay writes nothing", async () => {
-    await sql(url, `CREATE TABLE ${SCHEMA}.src (id int, amount numeric(10,2), note text)`);
-    await sql(url, `INSERT INTO ${SCHEMA}.src SELECT i, i / 4.0, 'n' || i FROM generate_series(1, 50) AS i`);
+    await createSource();
     const dir = mkdtempSync(join(tmpdir(), "faucet-native-once-"));
-    const messages: string[] = [];
-    const logger = {
-      debug: (m: string) => messages.push(m),
-      info: () => undefined,
-      warn: () => undefined,
-      error: () => undefined,
-    };
+    const logger = recordingLogger();
     const run = () =>
       new Pipeline(
         new PostgresSource({ connection_url: url, table: `${SCHEMA}.src`, replication_key: "id" }),
@@ -180,7 +179,7 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "sink-postgres nat
     try {
       const first = await run();
       expect(first).toMatchObject({ recordsWritten: 50, pages: 7, bookmark: 50 });
-      expect(messages).toContain("native pass-through on");
+      expect(logger.lines).toContain("debug: native pass-through on");
       const { rows: tokens } = await sql(url, `SELECT token FROM ${SCHEMA}._faucet_commit_token`);
       expect(tokens).toEqual([{ token: "00000000000000000007#50" }]);
       // The state store forgets; the sink's token says page 7 is in, so nothing is written twice.
@@ -203,23 +202,16 @@ await describeWithService({ name: "PostgreSQL", port: 5432 }, "sink-postgres nat
   });
 
   test("overwrite through the pipeline: the native read replaces the table", async () => {
-    await sql(url, `CREATE TABLE ${SCHEMA}.src (id int, amount numeric(10,2), note text)`);
-    await sql(url, `INSERT INTO ${SCHEMA}.src SELECT i, i / 4.0, 'n' || i FROM generate_series(1, 50) AS i`);
+    await createSource();
     await sql(url, `INSERT INTO ${SCHEMA}.t (id, note) VALUES (999, 'old')`);
-    const messages: string[] = [];
-    const logger = {
-      debug: (m: string) => messages.push(m),
-      info: () => undefined,
-      warn: () => undefined,
-      error: () => undefined,
-    };
+    const logger = recordingLogger();
     const result = await new Pipeline(
       new PostgresSource({ connection_url: url, table: `${SCHEMA}.src` }),
       new PostgresSink({ ...base, write_mode: "overwrite" }),
       { batchSize: 8, logger },
     ).run();
     expect(result).toMatchObject({ recordsRead: 50, recordsWritten: 50, pages: 7 });
-    expect(messages).toContain("native pass-through on");
+    expect(logger.lines).toContain("debug: native pass-through on");
     const { rows } = await sql(
       url,
       `SELECT count(*)::int AS n, sum(amount)::text AS total, max(id) AS top FROM ${SCHEMA}.t`,
