@@ -639,22 +639,15 @@ export class PostgresSink implements Sink {
     const text = insertUnnestSql(this.#target, targets);
     const name = statementName(text);
     const arrays = new CopyTextArrays(targets.length);
-    let next = arrays.take(bytes, 0, chunk);
-    let row = next.rows;
-    for (;;) {
-      const running = client.query({ name, text, values: next.values });
-      let following: typeof next | undefined;
-      try {
-        following = next.next < bytes.length ? arrays.take(bytes, next.next, chunk, row) : undefined;
-      } catch (error) {
-        await running.catch(() => undefined);
-        throw error;
-      }
-      await running;
-      if (!following) return;
-      row += following.rows;
-      next = following;
-    }
+    let at = 0;
+    let row = 0;
+    await pipelined(client, name, text, () => {
+      if (at >= bytes.length) return undefined;
+      const taken = arrays.take(bytes, at, chunk, row);
+      at = taken.next;
+      row += taken.rows;
+      return taken.values;
+    });
   }
 
   /** The encoder for a page's columns, compiled again only when they (or the mode) change. */
@@ -673,21 +666,14 @@ export class PostgresSink implements Sink {
       const writer = this.#writerFor(page, "array");
       const encode = (from: number) =>
         page.map((_, c) => writer.encodeArray(records, from, Math.min(records.length, from + chunk), c));
-      // Each statement's arrays are encoded while the server runs the one before.
-      let values = encode(0);
-      for (let from = chunk; ; from += chunk) {
-        const running = client.query({ name, text, values });
-        let next: Buffer[] | undefined;
-        try {
-          next = from < records.length ? encode(from) : undefined;
-        } catch (error) {
-          await running.catch(() => undefined);
-          throw error;
-        }
-        await running;
-        if (!next) return;
-        values = next;
-      }
+      let from = 0;
+      await pipelined(client, name, text, () => {
+        if (from >= records.length) return undefined;
+        const values = encode(from);
+        from += chunk;
+        return values;
+      });
+      return;
     }
     const perStatement = rowsPerStatement(targets.length, MAX_PARAMETERS, this.config.batch_size);
     for (let from = 0; from < records.length; from += perStatement) {
@@ -807,6 +793,32 @@ export class PostgresSink implements Sink {
     return await inTransaction((sql, what) => this.#run(client, sql, [], what), fn, {
       wrap: (error) => queryError(error, "sink", CONNECTOR, "the transaction failed"),
     });
+  }
+}
+
+/**
+ * Runs one prepared statement per parameter set `next()` gives (until undefined), building each
+ * set while the server runs the statement before. A set that cannot be built fails after the
+ * running statement settles.
+ */
+async function pipelined(
+  client: PoolClient,
+  name: string,
+  text: string,
+  next: () => unknown[] | undefined,
+): Promise<void> {
+  let values = next();
+  while (values) {
+    const running = client.query({ name, text, values });
+    let following: unknown[] | undefined;
+    try {
+      following = next();
+    } catch (error) {
+      await running.catch(() => undefined);
+      throw error;
+    }
+    await running;
+    values = following;
   }
 }
 
