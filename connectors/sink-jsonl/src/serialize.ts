@@ -40,6 +40,23 @@ SHORT[13] = 114;
 /** Lowercase hex digits as bytes, as JSON.stringify writes them in \u escapes. */
 const HEX = Buffer.from("0123456789abcdef", "latin1");
 
+/** Plain-ASCII strings up to this long are remembered by {@link RECENT}. */
+const MAX_RECENT = 512;
+/** Slots of {@link RECENT} (a power of two). */
+const RECENT_SLOTS = 512;
+
+/**
+ * Long plain-ASCII strings seen lately, direct-mapped by a few of their characters: a string
+ * that comes back (a digest of a repeated value, a URL, a category) skips the plain-ASCII check,
+ * and from its second sighting is copied from its own bytes. Values repeat by content or, after
+ * a caching transform like `hash`, as the same string object, which `===` compares by address.
+ * A string that never comes back costs one comparison and one store.
+ */
+const RECENT = {
+  strings: new Array<string>(RECENT_SLOTS).fill(""),
+  bytes: new Array<Uint8Array | undefined>(RECENT_SLOTS).fill(undefined),
+};
+
 /**
  * Writes a string as a JSON string literal, byte for byte what JSON.stringify gives (UTF-8,
  * lowercase `\u` escapes, lone surrogates escaped), checking each character once.
@@ -51,13 +68,38 @@ function writeString(s: string, buffer: Buffer, start: number, reserve: number):
   if (start + n * 6 + 2 + reserve > buffer.length) return NO_ROOM;
   let pos = start;
   buffer[pos++] = 34;
-  if (n >= NATIVE_ASCII && HAS_LATIN1_WRITE && !NOT_PLAIN_ASCII.test(s)) {
+  if (n >= NATIVE_ASCII && HAS_LATIN1_WRITE) {
     // Long plain ASCII (digests, ids, URLs): one native copy beats the loop (100k records with
     // a 64-character digest: 348-378 against 384-401 ns each), but only through Buffer's own
     // latin1Write: the public write(…, "latin1") normalises its arguments and lost (418-610 ns).
-    pos += (buffer as unknown as FastWrites).latin1Write(s, pos, n);
-    buffer[pos++] = 34;
-    return pos;
+    // A string seen lately is known to be plain, and its bytes are copied by TypedArray's set.
+    const slot =
+      n <= MAX_RECENT
+        ? (s.charCodeAt(0) * 961 + s.charCodeAt(n >> 1) * 31 + s.charCodeAt(n - 1) + n) & (RECENT_SLOTS - 1)
+        : -1;
+    if (slot >= 0 && RECENT.strings[slot] === s) {
+      const bytes = RECENT.bytes[slot];
+      if (bytes !== undefined) {
+        buffer.set(bytes, pos);
+        pos += n;
+      } else {
+        pos += (buffer as unknown as FastWrites).latin1Write(s, pos, n);
+        const copy = new Uint8Array(n);
+        copy.set(buffer.subarray(start + 1, pos));
+        RECENT.bytes[slot] = copy;
+      }
+      buffer[pos++] = 34;
+      return pos;
+    }
+    if (!NOT_PLAIN_ASCII.test(s)) {
+      if (slot >= 0) {
+        RECENT.strings[slot] = s;
+        RECENT.bytes[slot] = undefined;
+      }
+      pos += (buffer as unknown as FastWrites).latin1Write(s, pos, n);
+      buffer[pos++] = 34;
+      return pos;
+    }
   }
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);

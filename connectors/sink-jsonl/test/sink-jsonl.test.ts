@@ -1,4 +1,5 @@
 // faucet-sink-jsonl: the conformance battery first, then run semantics, compression and bad input.
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -163,6 +164,41 @@ describe("output", () => {
     expect(() => encoder.encode([cyclic as Value])).toThrow(/record 0 of the page cannot be written as JSON/);
     // Bytes, not only text: lone surrogates are escaped, never written as replacement characters.
     expect(encoder.encode(special).equals(Buffer.from(expected(special), "utf8"))).toBe(true);
+  });
+
+  test("long plain-ASCII strings that come back are written from their own bytes, exactly", () => {
+    const digest = (i: number) =>
+      createHash("sha256")
+        .update(`v${i % 20}`)
+        .digest("hex");
+    // Same length, first, middle and last characters: the same slot of the recent-strings table.
+    const twin = (middle: string) => `a${"x".repeat(30)}${middle}${"y".repeat(30)}z`;
+    const pages: Value[][] = [];
+    for (let p = 0; p < 4; p++) {
+      const page: Value[] = [];
+      for (let i = 0; i < 200; i++) {
+        page.push({
+          // The same string objects, and equal strings built anew.
+          cached: digest(i),
+          fresh: `${digest(i).slice(0, 32)}${digest(i).slice(32)}`,
+          twin: [twin("m"), `a${"x".repeat(30)}m${"y".repeat(15)}"${"y".repeat(14)}z`, twin("m").replace("xx", "é")][
+            i % 3
+          ],
+          long: "L".repeat(600 + (i % 2)),
+          short: `s${i % 3}`,
+        } as Value);
+      }
+      pages.push(page);
+    }
+    const encoder = new PageEncoder();
+    for (const page of pages) {
+      const expected = page.map((r) => `${JSON.stringify(r)}\n`).join("");
+      expect(encoder.encode(page).toString("utf8")).toBe(expected);
+    }
+    // A buffer too small for the copy grows first, keeping what came before.
+    const tiny = new PageEncoder();
+    const wide = Array.from({ length: 3000 }, (_, i) => ({ d: digest(i) })) as Value[];
+    expect(tiny.encode(wide).toString("utf8")).toBe(wide.map((r) => `${JSON.stringify(r)}\n`).join(""));
   });
 
   test("pretty indents each record", async () => {
