@@ -114,35 +114,56 @@ class QuickReader {
   }
 
   /**
-   * An object, `at` on its `{`. Keys and values are collected in scratch arrays of this depth,
-   * then the object is built by one literal compiled for its key sequence (see {@link shapeOf}):
-   * one allocation with every property in place, where adding the properties one by one went
-   * through V8's megamorphic keyed stores and map transitions.
+   * An object, `at` on its `{`. An object with the key sequence of the last one read at this
+   * depth is read by that shape's compiled reader (see {@link compileObjectReader}); one that
+   * departs from it goes on from where the reader stopped, key by key: keys and values are
+   * collected in scratch arrays of this depth, then the object is built by one literal compiled
+   * for its key sequence (see {@link shapeOf}): one allocation with every property in place,
+   * where adding the properties one by one went through V8's megamorphic keyed stores and map
+   * transitions.
    */
   object(depth: number): Value | typeof GIVE_UP {
-    const text = this.text;
     this.at++;
     if (this.next() === 125) {
       this.at++;
       return {};
     }
     const scratch = scratchAt(depth);
+    const expected = LAST_SHAPES[depth & 7];
+    if (expected === undefined) return this.members(depth, scratch, undefined, 0);
+    const read = expected.read(this, depth, scratch.values);
+    if (typeof read !== "number") return read;
+    for (let j = 0; j < read; j++) scratch.keys[j] = expected.keys[j] as string;
+    return this.members(depth, scratch, expected, read);
+  }
+
+  /**
+   * The members of an object from the `n`-th on: `at` on the first key when `n` is 0, else just
+   * after the `n`-th value, whose keys and values are in `scratch` (those of `expected`).
+   */
+  members(
+    depth: number,
+    scratch: { keys: string[]; values: Value[] },
+    expected: ObjectShape | undefined,
+    n: number,
+  ): Value | typeof GIVE_UP {
+    const text = this.text;
     const keys = scratch.keys;
     const values = scratch.values;
-    const expected = LAST_SHAPES[depth & 7];
     let same = expected !== undefined;
-    let n = 0;
     let out: { [key: string]: Value } | undefined;
-    let slot = (depth & 7) * 32;
+    let slot = (depth & 7) * 32 + n;
+    if (n > 0) {
+      const next = this.next();
+      this.at++;
+      if (next === 125) return this.finish(depth, keys, values, n, expected);
+      if (next !== 44) return GIVE_UP;
+    }
     for (;;) {
       if (this.next() !== 34) return GIVE_UP;
       let key: string | typeof GIVE_UP;
       const known = slot < 256 ? KEYS[slot] : undefined;
-      if (
-        known !== undefined &&
-        text.charCodeAt(this.at + 1 + known.length) === 34 &&
-        text.startsWith(known, this.at + 1)
-      ) {
+      if (known !== undefined && sameKeyAt(text, this.at + 1, known)) {
         key = known;
         this.at += known.length + 2;
       } else {
@@ -168,16 +189,24 @@ class QuickReader {
       }
       const next = this.next();
       this.at++;
-      if (next === 125) {
-        if (out !== undefined) return out;
-        if (same && n === (expected as ObjectShape).keys.length) return (expected as ObjectShape).build(values);
-        const shape = shapeOf(keys, n);
-        if (shape === undefined) return assemble(keys, values, n);
-        LAST_SHAPES[depth & 7] = shape;
-        return shape.build(values);
-      }
+      if (next === 125) return out ?? this.finish(depth, keys, values, n, same ? expected : undefined);
       if (next !== 44) return GIVE_UP;
     }
+  }
+
+  /** The object of the first `n` keys and values, through its compiled shape when it has one. */
+  finish(
+    depth: number,
+    keys: readonly string[],
+    values: readonly Value[],
+    n: number,
+    expected: ObjectShape | undefined,
+  ): Value {
+    if (expected !== undefined && n === expected.keys.length) return expected.build(values);
+    const shape = shapeOf(keys, n);
+    if (shape === undefined) return assemble(keys, values, n);
+    LAST_SHAPES[depth & 7] = shape;
+    return shape.build(values);
   }
 
   array(depth: number): Value | typeof GIVE_UP {
@@ -270,10 +299,83 @@ class QuickReader {
 
 const quickReader = new QuickReader();
 
-/** A key sequence of parsed objects and the literal that builds such an object from values. */
+/**
+ * True when `text` holds `key` and then a closing quote from `at`. A loop over the key's
+ * characters: `startsWith` with a position is a builtin call that was the most expensive line of
+ * the reader (a third of reading the benchmark's `attributes`).
+ */
+function sameKeyAt(text: string, at: number, key: string): boolean {
+  const n = key.length;
+  if (text.charCodeAt(at + n) !== 34) return false;
+  for (let k = 0; k < n; k++) if (text.charCodeAt(at + k) !== key.charCodeAt(k)) return false;
+  return true;
+}
+
+/**
+ * Reads the members of an object of one key sequence, `reader.at` on its first key: the object,
+ * GIVE_UP, or the number of members read (their values in `values`) when the text departs from
+ * the sequence, `reader.at` then just after the last of them (on the first key when none).
+ */
+type ObjectReader = (reader: QuickReader, depth: number, values: Value[]) => Value | typeof GIVE_UP | number;
+
+/** A key sequence of parsed objects, the literal that builds such an object and its reader. */
 interface ObjectShape {
   keys: readonly string[];
   build: RowRecordBuilder;
+  read: ObjectReader;
+}
+
+/**
+ * Compiles a reader for objects with exactly these keys, in this order: each key is matched by
+ * comparing its characters with constants (keys read here hold no escapes, so their text is
+ * their characters), each value is read by the reader, and the object is built by one literal.
+ * On the benchmark's `attributes` it replaces a key cache lookup, a key comparison loop, the
+ * key-sequence check and the scratch stores per member. Whitespace between tokens is skipped.
+ */
+function compileObjectReader(keys: readonly string[]): ObjectReader {
+  const space = "while (c === 32 || c === 10 || c === 13 || c === 9) c = t.charCodeAt(++i);";
+  const lines = [
+    '"use strict";',
+    "return function read(R, d, V) {",
+    "  const t = R.text;",
+    "  let i = R.at;",
+    "  let c = 0;",
+    "  let s = 0;",
+  ];
+  keys.forEach((key, k) => {
+    // `R.at` is just after the previous value here (on the first key for the first member).
+    if (k > 0)
+      lines.push(
+        `  c = t.charCodeAt(i); ${space}`,
+        `  if (c !== 44) return ${k};`,
+        `  c = t.charCodeAt(++i); ${space}`,
+      );
+    else lines.push("  c = t.charCodeAt(i);");
+    const checks = Array.from(key, (_, j) => `t.charCodeAt(i + ${j + 1}) !== ${key.charCodeAt(j)}`);
+    lines.push(`  if (c !== 34 || ${checks.join(" || ")} || t.charCodeAt(i + ${key.length + 1}) !== 34) return ${k};`);
+    lines.push(`  i += ${key.length + 2}; c = t.charCodeAt(i); ${space}`, `  if (c !== 58) return ${k};`);
+    // The value: a string without escapes read here, a number by the reader, anything else by value().
+    lines.push(
+      `  c = t.charCodeAt(++i); ${space}`,
+      `  let v${k};`,
+      "  if (c === 34) {",
+      "    s = ++i;",
+      "    for (;;) { c = t.charCodeAt(i); if (c === 34) break; if (c === 92 || !(c >= 32)) return G; i++; }",
+      `    v${k} = t.slice(s, i++);`,
+      "  } else {",
+      "    R.at = i;",
+      `    v${k} = c === 45 || (c >= 48 && c <= 57) ? R.number() : R.value(d + 1);`,
+      `    if (v${k} === G) return G;`,
+      "    i = R.at;",
+      "  }",
+      `  V[${k}] = v${k};`,
+      "  R.at = i;",
+    );
+  });
+  lines.push(`  c = t.charCodeAt(i); ${space}`, `  if (c !== 125) return ${keys.length};`, "  R.at = i + 1;");
+  const properties = keys.map((key, k) => `${key === "__proto__" ? `["__proto__"]` : JSON.stringify(key)}: v${k}`);
+  lines.push(`  return { ${properties.join(", ")} };`, "};");
+  return new Function("G", lines.join("\n"))(GIVE_UP) as ObjectReader;
 }
 
 /** Objects with more keys are built property by property. */
@@ -302,7 +404,8 @@ function shapeOf(keys: readonly string[], n: number): ObjectShape | undefined {
   let shape = SHAPES.get(id);
   if (shape === undefined) {
     if (SHAPES.size >= MAX_SHAPES) return undefined;
-    shape = { keys: keys.slice(0, n), build: compileRecordBuilder(keys.slice(0, n)) };
+    const own = keys.slice(0, n);
+    shape = { keys: own, build: compileRecordBuilder(own), read: compileObjectReader(own) };
     SHAPES.set(id, shape);
   }
   return shape;

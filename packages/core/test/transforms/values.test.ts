@@ -165,6 +165,56 @@ describe("json_parse and json_encode", () => {
     expect(parseJsonExact(deep)).toEqual(JSON.parse(deep));
   });
 
+  test("objects of the last shape read at a depth are read by its compiled reader; any departure reads on key by key", () => {
+    const base = '{"tier":"free","score":2.5,"tags":["a","b"]}';
+    const same = [
+      '{"tier":"pro","score":-1e3,"tags":[]}',
+      '{"tier":"x","score":1}',
+      '{"tier":"x"}',
+      '{"tier":"x","score":1,"tags":[],"extra":true}',
+      '{"tear":"x","score":1,"tags":[]}',
+      '{"tier":"x","scor":1,"tags":[]}',
+      '{"tier":"x","score":1,"tagz":[]}',
+      '{"tiers":"x","score":1,"tags":[]}',
+      '{"tie":"x","score":1,"tags":[]}',
+      ' { "tier" : "x" ,\n "score" : 1 , "tags" : [ ] } ',
+      '{"tier":"a\\"b","score":1,"tags":[]}',
+      '{"tier":"\\u00e9","score":1,"tags":[]}',
+      '{"tier":1,"score":"s","tags":{"tier":"n","score":2,"tags":null}}',
+      '{"tier":{"tier":"x","score":1,"tags":[]},"score":[{"tier":"y","score":2,"tags":[]}],"tags":true}',
+      '{"tier":"a","score":1,"tags":[],"tier":"b"}',
+      '{"tier":"a","__proto__":1}',
+      '{"tier":"a","score":12345678901234567890,"tags":[]}',
+      '{"tier":"","score":0,"tags":[""]}',
+      '{"tier":"é😀","score":0.001,"tags":["\ud800"]}',
+      '{"é":1}',
+    ];
+    for (const text of same) {
+      for (const doc of [base, text, base, text]) {
+        const expected = doc.includes("12345678901234567890")
+          ? { tier: "a", score: "12345678901234567890", tags: [] }
+          : JSON.parse(doc);
+        expect(JSON.stringify(parseJsonExact(doc)), doc).toBe(JSON.stringify(expected));
+      }
+    }
+    expect(Object.hasOwn(parseJsonExact('{"tier":"a","__proto__":1}') as object, "__proto__")).toBe(true);
+    for (const bad of [
+      '{"tier":"x","score":1,"tags":[]',
+      '{"tier":"x","score":1,"tags":[],}',
+      '{"tier":"x","score":1,"tags":[]]',
+      '{"tier":"x",',
+      '{"tier":"x"',
+      '{"tier":"x" "score":1}',
+      '{"tier" "x"}',
+      '{"tier":"x\u0001","score":1,"tags":[]}',
+      '{"tier":,"score":1,"tags":[]}',
+      '{"tier":"x","score":01,"tags":[]}',
+    ]) {
+      parseJsonExact(base);
+      expect(() => parseJsonExact(bad), bad).toThrow(SyntaxError);
+    }
+  });
+
   test("on_error: keep (default), null, error, dlq", async () => {
     const bad = [{ p: "{oops" }];
     expect(await output({ type: "json_parse", config: { fields: ["p"] } }, bad)).toEqual(bad);
