@@ -1,4 +1,4 @@
-import { FaucetError, type Logger, type Value } from "faucet-core";
+import { FaucetError, type Logger } from "faucet-core";
 import { isReplayedToken } from "./commit-token.js";
 
 /** Runs one statement on the page's connection; a failure becomes a FaucetError saying `what` failed. */
