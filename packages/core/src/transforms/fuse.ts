@@ -23,6 +23,8 @@ export interface FusedField {
   key: string;
   /** The JS variable holding the value (a `let`, so stages may assign it). */
   readonly local: string;
+  /** The input record's key the local was read from; undefined for fields a stage added. */
+  readonly input?: string;
 }
 
 /** What a stage's code generator sees: the record's fields, in key order, and the code so far. */
@@ -35,7 +37,10 @@ export interface FusedChain {
   add(key: string, init: string): FusedField;
   /** A JS expression naming `value` (a function or constant) inside the generated code. */
   helper(value: unknown): string;
-  /** Appends JS statements run for every record; `return BAIL;` gives up, `return null;` drops the record. */
+  /**
+   * Appends JS statements run for every record; `return BAIL;` gives up, `return null;` drops
+   * the record. The code may read `r` (the input record), `i` (its index) and `P` (the page).
+   */
   emit(code: string): void;
 }
 
@@ -75,7 +80,7 @@ export function fusable(transform: Transform, stage: FusedStage): Transform {
 }
 
 const BAIL: unique symbol = Symbol("bail");
-type Plan = (record: { [key: string]: Value }) => Value | null | typeof BAIL;
+type Plan = (record: { [key: string]: Value }, index: number, page: readonly Value[]) => Value | null | typeof BAIL;
 
 class ChainBuilder implements FusedChain {
   fields: FusedField[];
@@ -85,7 +90,7 @@ class ChainBuilder implements FusedChain {
 
   constructor(keys: readonly string[]) {
     this.fields = keys.map((key) => {
-      const field = { key, local: this.#local() };
+      const field = { key, local: this.#local(), input: key };
       this.#lines.push(`let ${field.local} = r[${JSON.stringify(key)}];`);
       return field;
     });
@@ -126,7 +131,7 @@ class ChainBuilder implements FusedChain {
       .join(", ");
     const names = this.#helpers.map((_, i) => `h${i}`);
     const source = `"use strict";
-return function fused(r) {
+return function fused(r, i, P) {
 ${this.#lines.join("\n")}
 return { ${literal} };
 };`;
@@ -172,7 +177,7 @@ function fuseRun(stages: readonly Transform[]): Transform[] {
           memo.remember(record, plan);
         }
         if (plan === null) return undefined;
-        const result = plan(record);
+        const result = plan(record, i, records);
         if (result === BAIL) return undefined;
         if (result !== null) out.push(result);
       }

@@ -48,7 +48,7 @@ export type { FusionStats } from "./fuse.js";
 export { fusedChain, fusionStats } from "./fuse.js";
 export type { HashTransformConfig } from "./hash.js";
 export { HashConfig, hashDefinition } from "./hash.js";
-export { parseJsonExact } from "./json.js";
+export { NOT_READ, parseJsonExact, parseJsonTexts } from "./json.js";
 export type {
   KeysCaseTransformConfig,
   RenameKeysTransformConfig,

@@ -33,42 +33,158 @@ const POWERS = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12
 const KEYS: (string | undefined)[] = new Array(256).fill(undefined);
 const MAX_QUICK_DEPTH = 64;
 
+/** Documents longer than this (in UTF-16 units) skip the quick reader. */
+const MAX_QUICK_TEXT = 1 << 20;
+/** A page's texts are read together up to this many UTF-16 units in all. */
+const MAX_PAGE_TEXT = 1 << 20;
+
+/**
+ * Bytes the quick reader reads: documents are written here as UTF-8 (one native call per
+ * document, or per page for {@link parseJsonTexts}), each followed by a NUL byte, which no JSON
+ * token continues over (like the end of a string).
+ */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
+/** Buffer's own UTF-8 encoder, without the argument checks of the public `write`. */
+interface FastUtf8 {
+  utf8Write(text: string, offset: number, length: number): number;
+}
+const HAS_UTF8_WRITE = typeof (Buffer.prototype as unknown as Partial<FastUtf8>).utf8Write === "function";
+
+/** Writes `text` and a NUL byte at the start of the scratch bytes; returns the byte length. */
+function toScratch(text: string): number {
+  const room = text.length * 3 + 1;
+  if (room > scratch.length) scratch = Buffer.allocUnsafe(Math.max(room, scratch.length * 2));
+  const n = HAS_UTF8_WRITE
+    ? (scratch as unknown as FastUtf8).utf8Write(text, 0, scratch.length)
+    : scratch.write(text, 0, "utf8");
+  scratch[n] = 0;
+  return n;
+}
+
 /**
  * The common case of {@link parseJsonExact} in one pass without the native parser: small
  * documents whose strings have no escapes and whose numbers have at most 15 digits and a
  * two-digit exponent (so they are exact doubles, and `m / 10^k` rounds them correctly). Gives
  * up (GIVE_UP) on anything else, valid or not, which then takes the native path: the result is
- * always what JSON.parse gives. (Measured on the benchmark CSV's `attributes`: 0.46 s per 1M
- * against 0.65 s for JSON.parse plus the precision check.)
+ * always what JSON.parse gives.
  */
 function parseSimpleJson(text: string): Value | typeof GIVE_UP {
-  const reader = quickReader;
-  reader.text = text;
-  reader.at = 0;
-  let value = reader.value(0);
-  if (value !== GIVE_UP) {
-    reader.space();
-    if (reader.at !== text.length) value = GIVE_UP;
+  if (text.length > MAX_QUICK_TEXT) return GIVE_UP;
+  toScratch(text);
+  return quickReader.document(scratch, text, 0);
+}
+
+/** What {@link parseJsonTexts} leaves for texts it did not read. */
+export const NOT_READ: unique symbol = Symbol("not read");
+
+/**
+ * Reads the JSON texts of a page in one pass: all of them are written as UTF-8 with one native
+ * call, then read by the quick reader. Returns, per entry, the parsed value or {@link NOT_READ}
+ * (not a string, too long, or not read by the quick reader — then neither is any text after
+ * it); the caller parses those with {@link parseJsonExact}, which also reports invalid text.
+ * (The benchmark's `attributes`, pages of 1,000: about half the time of one call per text.)
+ *
+ * @example
+ * parseJsonTexts(['{"a":1}', 7, "[1,"]); // [{ a: 1 }, NOT_READ, NOT_READ]
+ */
+export function parseJsonTexts(texts: readonly unknown[]): (Value | typeof NOT_READ)[] {
+  const out: (Value | typeof NOT_READ)[] = new Array(texts.length).fill(NOT_READ);
+  const picked: string[] = [];
+  const index: number[] = [];
+  let total = 0;
+  for (let i = 0; i < texts.length; i++) {
+    const text = texts[i];
+    if (typeof text !== "string" || text.length > MAX_QUICK_TEXT) continue;
+    total += text.length + 1;
+    if (total > MAX_PAGE_TEXT) break;
+    picked.push(text);
+    index.push(i);
   }
-  reader.text = "";
-  return value;
+  if (picked.length === 0) return out;
+  // Every text followed by a NUL, so each ends where a NUL byte is.
+  toScratch(`${picked.join("\u0000")}\u0000`);
+  let at = 0;
+  for (let k = 0; k < picked.length; k++) {
+    const value = quickReader.document(scratch, picked[k] as string, at);
+    if (value === GIVE_UP) break;
+    out[index[k] as number] = value;
+    at = quickReader.at + 1;
+  }
+  return out;
 }
 
 /**
- * The reader behind {@link parseSimpleJson}; one instance, reset per call. It is a leaner cousin
- * of faucet-core's SimpleJsonReader (which the Postgres source uses): no string reuse and no
- * compiled object shapes, which pay off for pages of 10,000 rows that live long enough to be
- * promoted but cost json_parse about 8% of scenario A10 (2.55 s against 2.76 s, medians of 5
- * interleaved runs on an idle machine).
+ * The texts of one field across a page, read together by {@link parseJsonTexts} when the first
+ * record of a page asks: for code that handles a page one record at a time (fused chains).
+ * Each value is handed out once, so a page seen again is parsed again, never shared.
+ */
+export class PageJsonTexts {
+  readonly #key: string;
+  #page: readonly Value[] | undefined;
+  #values: (Value | typeof NOT_READ)[] = [];
+
+  constructor(key: string) {
+    this.#key = key;
+  }
+
+  /** The parsed `text`, when it is the value of the field in record `index` of `page`; else NOT_READ. */
+  at(page: readonly Value[], index: number, text: string): Value | typeof NOT_READ {
+    if (page !== this.#page) {
+      this.#page = page;
+      const key = this.#key;
+      this.#values = parseJsonTexts(
+        page.map((record) =>
+          typeof record === "object" && record !== null ? (record as { [key: string]: Value })[key] : undefined,
+        ),
+      );
+    }
+    const value = this.#values[index];
+    if (value === NOT_READ || value === undefined) return NOT_READ;
+    this.#values[index] = NOT_READ;
+    return (page[index] as { [key: string]: Value })[this.#key] === text ? value : NOT_READ;
+  }
+}
+
+/**
+ * The reader behind {@link parseSimpleJson} and {@link parseJsonTexts}; one instance, reset per
+ * document. It reads UTF-8 bytes (a typed array read is a fraction of the cost of `charCodeAt`)
+ * and slices strings from the document's own text: `shift` counts the bytes beyond one per
+ * UTF-16 unit seen so far, so a byte offset less `base` and `shift` is the text offset.
  */
 class QuickReader {
+  b: Buffer = scratch;
   text = "";
   at = 0;
+  base = 0;
+  shift = 0;
 
-  /** Skips whitespace; the next character's code (NaN at the end). */
+  /** The document whose bytes start at `base`, or GIVE_UP; `at` then on the NUL after it. */
+  document(bytes: Buffer, text: string, base: number): Value | typeof GIVE_UP {
+    this.b = bytes;
+    this.text = text;
+    this.at = base;
+    this.base = base;
+    this.shift = 0;
+    let value = this.value(0);
+    if (value !== GIVE_UP) {
+      this.space();
+      if (bytes[this.at] !== 0 || this.at - base - this.shift !== text.length) value = GIVE_UP;
+    }
+    this.text = "";
+    return value;
+  }
+
+  /** The text offset of byte offset `at` (bytes before it beyond one per unit counted in `shift`). */
+  offset(at: number): number {
+    return at - this.base - this.shift;
+  }
+
+  /** Skips whitespace; the next byte. */
   space(): number {
+    const b = this.b;
     for (;;) {
-      const c = this.text.charCodeAt(this.at);
+      const c = b[this.at] as number;
       if (c === 32 || c === 10 || c === 13 || c === 9) this.at++;
       else return c;
     }
@@ -79,37 +195,41 @@ class QuickReader {
     if (c === 34) return this.string();
     if (c === 123) return depth < MAX_QUICK_DEPTH ? this.object(depth) : GIVE_UP;
     if (c === 91) return depth < MAX_QUICK_DEPTH ? this.array(depth) : GIVE_UP;
-    if (c === 116) return this.word("true", true);
-    if (c === 102) return this.word("false", false);
-    if (c === 110) return this.word("null", null);
+    if (c === 116) return this.word(TRUE, true);
+    if (c === 102) return this.word(FALSE, false);
+    if (c === 110) return this.word(NULL, null);
     return this.number();
   }
 
-  word(word: string, value: Value): Value | typeof GIVE_UP {
-    if (!this.text.startsWith(word, this.at)) return GIVE_UP;
+  word(word: readonly number[], value: Value): Value | typeof GIVE_UP {
+    const b = this.b;
+    for (let k = 0; k < word.length; k++) if (b[this.at + k] !== word[k]) return GIVE_UP;
     this.at += word.length;
     return value;
   }
 
   /** A string without escapes or control characters, `at` on its opening quote. */
   string(): string | typeof GIVE_UP {
-    const text = this.text;
+    const b = this.b;
     const start = this.at + 1;
+    const from = this.offset(start);
     let i = start;
     for (;;) {
-      const c = text.charCodeAt(i);
+      const c = b[i] as number;
       if (c === 34) break;
-      // A backslash, a control character or the end of the text (NaN).
-      if (c === 92 || !(c >= 32)) return GIVE_UP;
+      // A backslash or a control character (the NUL after the document among them).
+      if (c === 92 || c < 32) return GIVE_UP;
+      // A UTF-8 lead byte: 2 bytes for one unit, 3 for one, 4 for two (a surrogate pair).
+      if (c >= 0xc0) this.shift += c >= 0xe0 ? 2 : 1;
       i++;
     }
     this.at = i + 1;
-    return text.slice(start, i);
+    return this.text.slice(from, this.offset(i));
   }
 
-  /** Skips whitespace when the next character is one; the next character's code (NaN at the end). */
+  /** Skips whitespace when the next byte is some; the next byte. */
   next(): number {
-    const c = this.text.charCodeAt(this.at);
+    const c = this.b[this.at] as number;
     return c <= 32 ? this.space() : c;
   }
 
@@ -147,7 +267,7 @@ class QuickReader {
     expected: ObjectShape | undefined,
     n: number,
   ): Value | typeof GIVE_UP {
-    const text = this.text;
+    const b = this.b;
     const keys = scratch.keys;
     const values = scratch.values;
     let same = expected !== undefined;
@@ -163,14 +283,14 @@ class QuickReader {
       if (this.next() !== 34) return GIVE_UP;
       let key: string | typeof GIVE_UP;
       const known = slot < 256 ? KEYS[slot] : undefined;
-      if (known !== undefined && sameKeyAt(text, this.at + 1, known)) {
+      if (known !== undefined && sameKeyAt(b, this.at + 1, known)) {
         key = known;
         this.at += known.length + 2;
       } else {
         key = this.string();
         // `__proto__` must become an own property, which plain assignment would not make.
         if (key === GIVE_UP || key === "__proto__") return GIVE_UP;
-        if (slot < 256) KEYS[slot] = key;
+        if (slot < 256) KEYS[slot] = isAscii(key) ? key : undefined;
       }
       slot++;
       if (this.next() !== 58) return GIVE_UP;
@@ -251,15 +371,15 @@ class QuickReader {
   }
 
   number(): number | typeof GIVE_UP {
-    const text = this.text;
+    const b = this.b;
     const start = this.at;
     let i = start;
-    const negative = text.charCodeAt(i) === 45;
+    const negative = b[i] === 45;
     if (negative) i++;
     let mantissa = 0;
     let digits = 0;
     let fraction = 0;
-    let c = text.charCodeAt(i);
+    let c = b[i] as number;
     if (c === 48) {
       i++;
       digits++;
@@ -267,29 +387,29 @@ class QuickReader {
       do {
         mantissa = mantissa * 10 + (c - 48);
         digits++;
-        c = text.charCodeAt(++i);
+        c = b[++i] as number;
       } while (c >= 48 && c <= 57);
     } else return GIVE_UP;
-    c = text.charCodeAt(i);
+    c = b[i] as number;
     if (c === 46) {
-      c = text.charCodeAt(++i);
+      c = b[++i] as number;
       if (!(c >= 48 && c <= 57)) return GIVE_UP;
       do {
         mantissa = mantissa * 10 + (c - 48);
         digits++;
         fraction++;
-        c = text.charCodeAt(++i);
+        c = b[++i] as number;
       } while (c >= 48 && c <= 57);
     }
     if (digits > 15) return GIVE_UP;
     if (c === 101 || c === 69) {
-      c = text.charCodeAt(++i);
-      if (c === 43 || c === 45) c = text.charCodeAt(++i);
+      c = b[++i] as number;
+      if (c === 43 || c === 45) c = b[++i] as number;
       const exponentStart = i;
-      while (c >= 48 && c <= 57) c = text.charCodeAt(++i);
+      while (c >= 48 && c <= 57) c = b[++i] as number;
       if (i === exponentStart || i - exponentStart > 2) return GIVE_UP;
       this.at = i;
-      return Number(text.slice(start, i));
+      return Number(this.text.slice(this.offset(start), this.offset(i)));
     }
     this.at = i;
     const value = fraction === 0 ? mantissa : mantissa / (POWERS[fraction] as number);
@@ -299,15 +419,25 @@ class QuickReader {
 
 const quickReader = new QuickReader();
 
+/** `true`, `false` and `null` as bytes. */
+const TRUE = [116, 114, 117, 101];
+const FALSE = [102, 97, 108, 115, 101];
+const NULL = [110, 117, 108, 108];
+
+/** True when every character of `text` is ASCII. */
+function isAscii(text: string): boolean {
+  for (let k = 0; k < text.length; k++) if (text.charCodeAt(k) > 127) return false;
+  return true;
+}
+
 /**
- * True when `text` holds `key` and then a closing quote from `at`. A loop over the key's
- * characters: `startsWith` with a position is a builtin call that was the most expensive line of
- * the reader (a third of reading the benchmark's `attributes`).
+ * True when `bytes` hold `key` and then a closing quote from `at`; `key` is ASCII (bytes equal
+ * to the character codes of other keys could spell a different key in UTF-8).
  */
-function sameKeyAt(text: string, at: number, key: string): boolean {
+function sameKeyAt(bytes: Buffer, at: number, key: string): boolean {
   const n = key.length;
-  if (text.charCodeAt(at + n) !== 34) return false;
-  for (let k = 0; k < n; k++) if (text.charCodeAt(at + k) !== key.charCodeAt(k)) return false;
+  if (bytes[at + n] !== 34) return false;
+  for (let k = 0; k < n; k++) if (bytes[at + k] !== key.charCodeAt(k)) return false;
   return true;
 }
 
@@ -333,35 +463,37 @@ interface ObjectShape {
  * key-sequence check and the scratch stores per member. Whitespace between tokens is skipped.
  */
 function compileObjectReader(keys: readonly string[]): ObjectReader {
-  const space = "while (c === 32 || c === 10 || c === 13 || c === 9) c = t.charCodeAt(++i);";
+  // Keys are compared as bytes with their character codes: only ASCII keys can be.
+  if (!keys.every(isAscii)) return () => 0;
+  const space = "while (c === 32 || c === 10 || c === 13 || c === 9) c = t[++i];";
   const lines = [
     '"use strict";',
     "return function read(R, d, V) {",
-    "  const t = R.text;",
+    "  const t = R.b;",
     "  let i = R.at;",
     "  let c = 0;",
-    "  let s = 0;",
+    "  let f = 0;",
   ];
   keys.forEach((key, k) => {
     // `R.at` is just after the previous value here (on the first key for the first member).
-    if (k > 0)
-      lines.push(
-        `  c = t.charCodeAt(i); ${space}`,
-        `  if (c !== 44) return ${k};`,
-        `  c = t.charCodeAt(++i); ${space}`,
-      );
-    else lines.push("  c = t.charCodeAt(i);");
-    const checks = Array.from(key, (_, j) => `t.charCodeAt(i + ${j + 1}) !== ${key.charCodeAt(j)}`);
-    lines.push(`  if (c !== 34 || ${checks.join(" || ")} || t.charCodeAt(i + ${key.length + 1}) !== 34) return ${k};`);
-    lines.push(`  i += ${key.length + 2}; c = t.charCodeAt(i); ${space}`, `  if (c !== 58) return ${k};`);
+    if (k > 0) lines.push(`  c = t[i]; ${space}`, `  if (c !== 44) return ${k};`, `  c = t[++i]; ${space}`);
+    else lines.push("  c = t[i];");
+    const checks = Array.from(key, (_, j) => `t[i + ${j + 1}] !== ${key.charCodeAt(j)}`);
+    lines.push(`  if (c !== 34 || ${[...checks, `t[i + ${key.length + 1}] !== 34`].join(" || ")}) return ${k};`);
+    lines.push(`  i += ${key.length + 2}; c = t[i]; ${space}`, `  if (c !== 58) return ${k};`);
     // The value: a string without escapes read here, a number by the reader, anything else by value().
     lines.push(
-      `  c = t.charCodeAt(++i); ${space}`,
+      `  c = t[++i]; ${space}`,
       `  let v${k};`,
       "  if (c === 34) {",
-      "    s = ++i;",
-      "    for (;;) { c = t.charCodeAt(i); if (c === 34) break; if (c === 92 || !(c >= 32)) return G; i++; }",
-      `    v${k} = t.slice(s, i++);`,
+      "    f = R.offset(i + 1);",
+      "    for (;;) {",
+      "      c = t[++i];",
+      "      if (c === 34) break;",
+      "      if (c === 92 || c < 32) return G;",
+      "      if (c >= 0xc0) R.shift += c >= 0xe0 ? 2 : 1;",
+      "    }",
+      `    v${k} = R.text.slice(f, R.offset(i++));`,
       "  } else {",
       "    R.at = i;",
       `    v${k} = c === 45 || (c >= 48 && c <= 57) ? R.number() : R.value(d + 1);`,
@@ -372,7 +504,7 @@ function compileObjectReader(keys: readonly string[]): ObjectReader {
       "  R.at = i;",
     );
   });
-  lines.push(`  c = t.charCodeAt(i); ${space}`, `  if (c !== 125) return ${keys.length};`, "  R.at = i + 1;");
+  lines.push(`  c = t[i]; ${space}`, `  if (c !== 125) return ${keys.length};`, "  R.at = i + 1;");
   const properties = keys.map((key, k) => `${key === "__proto__" ? `["__proto__"]` : JSON.stringify(key)}: v${k}`);
   lines.push(`  return { ${properties.join(", ")} };`, "};");
   return new Function("G", lines.join("\n"))(GIVE_UP) as ObjectReader;

@@ -3,7 +3,7 @@ import { defineTransform } from "../define.js";
 import type { Value } from "../value.js";
 import * as code from "./codegen.js";
 import { fusable } from "./fuse.js";
-import { parseJsonExact } from "./json.js";
+import { NOT_READ, PageJsonTexts, parseJsonExact, parseJsonTexts } from "./json.js";
 import type { Row } from "./shared.js";
 import { isPlainObject, isRiskyKey, named, readField, transformError, writeField } from "./shared.js";
 
@@ -162,6 +162,11 @@ export const jsonParseDefinition = defineTransform({
     const risky = keys.map(isRiskyKey);
     const stage = named("json_parse", (records, ctx) => {
       let out: Value[] | null = null;
+      // Each field's texts read together, one pass over the page's bytes (see parseJsonTexts).
+      const texts = keys.map((key, f) =>
+        records.map((record) => (isPlainObject(record) ? readField(record, key, risky[f] as boolean) : undefined)),
+      );
+      const read = texts.map(parseJsonTexts);
       for (let i = 0; i < records.length; i++) {
         const record = records[i] as Value;
         let rejected = false;
@@ -170,21 +175,22 @@ export const jsonParseDefinition = defineTransform({
             const key = keys[f] as string;
             const text = readField(record, key, risky[f] as boolean);
             if (typeof text !== "string") continue;
-            let parsed: Value;
-            try {
-              parsed = parseJsonExact(text);
-            } catch (error) {
-              const problem = `field \`${key}\` is not valid JSON: ${(error as Error).message}`;
-              if (onError === "keep") continue;
-              if (onError === "null") parsed = null;
-              else if (onError === "error")
-                throw transformError("json_parse", problem, "set on_error: keep, null or dlq");
-              else {
-                ctx.reject(record, `json_parse: ${problem}`, transformError("json_parse", problem));
-                rejected = true;
-                continue;
+            let parsed = (read[f] as unknown[])[i] as Value;
+            if (parsed === (NOT_READ as unknown) || (texts[f] as unknown[])[i] !== text)
+              try {
+                parsed = parseJsonExact(text);
+              } catch (error) {
+                const problem = `field \`${key}\` is not valid JSON: ${(error as Error).message}`;
+                if (onError === "keep") continue;
+                if (onError === "null") parsed = null;
+                else if (onError === "error")
+                  throw transformError("json_parse", problem, "set on_error: keep, null or dlq");
+                else {
+                  ctx.reject(record, `json_parse: ${problem}`, transformError("json_parse", problem));
+                  rejected = true;
+                  continue;
+                }
               }
-            }
             writeField(record, into ?? key, parsed);
           }
         }
@@ -196,14 +202,31 @@ export const jsonParseDefinition = defineTransform({
     });
     // Fused only in place: parsing `into` another field writes it for strings only.
     if (into !== undefined && (keys.length !== 1 || into !== keys[0])) return stage;
+    // Per input key: a fused chain reads a field's texts page by page (see PageJsonTexts).
+    const pages = new Map<string, PageJsonTexts>();
+    const pageTexts = (key: string) => {
+      let texts = pages.get(key);
+      if (texts === undefined) {
+        texts = new PageJsonTexts(key);
+        pages.set(key, texts);
+      }
+      return texts;
+    };
     return fusable(stage, (chain) => {
       const parse = chain.helper(parseJsonExact);
+      const notRead = chain.helper(NOT_READ);
       const failed = onError === "keep" ? "" : onError === "null" ? "null" : "BAIL";
       for (const key of keys) {
-        const v = chain.find(key)?.local;
-        if (!v) continue;
+        const field = chain.find(key);
+        if (!field) continue;
+        const v = field.local;
         const onFailure = failed === "BAIL" ? "return BAIL;" : failed === "null" ? `${v} = null;` : "";
-        chain.emit(`if (typeof ${v} === "string") { try { ${v} = ${parse}(${v}); } catch { ${onFailure} } }`);
+        const one = `try { ${v} = ${parse}(${v}); } catch { ${onFailure} }`;
+        // A field read from the input record: its texts are parsed for the whole page at once,
+        // and used while the field still holds the input's text.
+        const page = field.input === undefined ? undefined : chain.helper(pageTexts(field.input));
+        const read = page ? `const q = ${page}.at(P, i, ${v}); if (q !== ${notRead}) ${v} = q; else ` : "";
+        chain.emit(`if (typeof ${v} === "string") { ${read}{ ${one} } }`);
       }
       return true;
     });

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { parseJsonExact } from "faucet-core";
+import type { TransformSpec, Value } from "faucet-core";
+import { applyTransforms, createTransforms, NOT_READ, parseJsonExact, parseJsonTexts, silentLogger } from "faucet-core";
 import { describe, expect, test } from "vitest";
 import { configError, failure, output, run } from "./helpers.js";
 
@@ -213,6 +214,102 @@ describe("json_parse and json_encode", () => {
       parseJsonExact(base);
       expect(() => parseJsonExact(bad), bad).toThrow(SyntaxError);
     }
+  });
+
+  test("text beyond ASCII is read from its UTF-8 bytes into the same strings JSON.parse gives", () => {
+    const docs = [
+      '{"name":"Zoë","city":"København","tags":["naïve","日本語","😀"],"n":1}',
+      '{"name":"é","city":"😀😀","tags":[],"n":2}',
+      '{"name":"x","city":"y","tags":["\ud800","a\udc00b","\udbff\udfff"],"n":3}',
+      '{"ключ":"значение","n":4}',
+      '{"é":1,"Ã©":2}',
+      '{"Ã©":1}',
+      '["\u00e9 escaped", "é raw"]',
+      '"\ufffd and \ufffd"',
+      '{"a":"\u0000"}',
+    ].map((doc) => doc.replace(/\\u([0-9a-f]{4})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))));
+    for (let round = 0; round < 3; round++) {
+      for (const doc of docs) {
+        let expected: string;
+        try {
+          expected = JSON.stringify(JSON.parse(doc));
+        } catch {
+          expect(() => parseJsonExact(doc), doc).toThrow(SyntaxError);
+          continue;
+        }
+        expect(JSON.stringify(parseJsonExact(doc)), doc).toBe(expected);
+      }
+    }
+    // A lone surrogate survives as itself, not as the replacement character UTF-8 would give it.
+    expect((parseJsonExact('["\ud800"]'.replace("\\ud800", "\ud800")) as string[])[0]?.charCodeAt(0)).toBe(0xd800);
+  });
+
+  test("a page's texts are read together: the same values, or NOT_READ from the first text the reader leaves", () => {
+    const texts = ['{"a":1}', "12", "34", 7, null, '"Zoë"', " [1, 2] ", '{"a":"\\n"}', '{"a":2}', "[1,"];
+    const read = parseJsonTexts(texts);
+    expect(read.slice(0, 7)).toEqual([{ a: 1 }, 12, 34, NOT_READ, NOT_READ, "Zoë", [1, 2]]);
+    // The escape is left to the exact parser, and with it every text after it.
+    expect(read.slice(7)).toEqual([NOT_READ, NOT_READ, NOT_READ]);
+    expect(parseJsonTexts([])).toEqual([]);
+    // A NUL inside a text ends nothing early: the text is left to the exact parser, which refuses it.
+    expect(parseJsonTexts(["1\u00002".replace("\\u0000", "\u0000"), "3"])).toEqual([NOT_READ, NOT_READ]);
+    // Every document of a page of many shapes, against JSON.parse.
+    let seed = 11;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const words = ["a", "é", "😀", "日本", "plain", ""];
+    const page = Array.from({ length: 500 }, (_, i) =>
+      JSON.stringify({
+        i,
+        w: words[next(words.length)],
+        [words[next(words.length)] as string]: [next(100) / 4, words[next(6)]],
+      }),
+    );
+    expect(parseJsonTexts(page)).toEqual(page.map((text) => JSON.parse(text)));
+  });
+
+  test("json_parse reads a page's texts together, fused or not, and never hands one value to two records", async () => {
+    const records = [
+      { id: 1, p: '{"tier":"free","tags":["a"]}', q: "[1]" },
+      { id: 2, p: '{"tier":"pro","tags":[]}', q: "bad" },
+      { id: 3, p: "not json", q: "[2]" },
+    ] as Value[];
+    const expected = [
+      { id: 1, p: { tier: "free", tags: ["a"] }, q: [1] },
+      { id: 2, p: { tier: "pro", tags: [] }, q: "bad" },
+      { id: 3, p: "not json", q: [2] },
+    ];
+    expect(await output({ type: "json_parse", config: { fields: ["p", "q"] } }, records)).toEqual(expected);
+    expect(await output({ type: "json_parse", config: { fields: ["p"], into: "r" } }, records)).toEqual(
+      // Text that is not JSON is kept where it is (on_error: keep) and nothing is written.
+      records.map((record, i) => (i === 2 ? record : { ...(record as object), r: (expected[i] as { p: unknown }).p })),
+    );
+    const fused = [
+      { type: "keys_case", config: { mode: "camel" } },
+      { type: "json_parse", config: { fields: ["p", "q"] } },
+    ] as TransformSpec[];
+    const stages = createTransforms(fused, { logger: silentLogger });
+    // One record object twice, and the whole page twice (the same array): a fused chain reads
+    // the page's texts together, yet every output record gets its own parsed objects.
+    const page = [...records, records[0]] as Value[];
+    const first = await applyTransforms(page, stages, { logger: silentLogger });
+    expect(first.records).toEqual([...expected, expected[0]]);
+    const again = await applyTransforms(page, stages, { logger: silentLogger });
+    expect(again.records).toEqual(first.records);
+    const objects = [...first.records, ...again.records].map((record) => (record as { p: unknown }).p);
+    expect(new Set(objects.filter((p) => typeof p === "object")).size).toBe(6);
+    // A field a stage before json_parse replaced is parsed from its new text.
+    expect(
+      await output(
+        [
+          { type: "set", config: { values: { p: '{"x":1}' } } },
+          { type: "json_parse", config: { fields: ["p"] } },
+        ],
+        records,
+      ),
+    ).toEqual(records.map((record) => ({ ...(record as object), p: { x: 1 } })));
   });
 
   test("on_error: keep (default), null, error, dlq", async () => {
