@@ -90,6 +90,34 @@ export const NOT_READ: unique symbol = Symbol("not read");
  */
 export function parseJsonTexts(texts: readonly unknown[]): (Value | typeof NOT_READ)[] {
   const out: (Value | typeof NOT_READ)[] = new Array(texts.length).fill(NOT_READ);
+  // Usually every entry is a text to read, and the page is joined as it is.
+  let picked = texts as readonly string[];
+  let index: number[] | undefined;
+  let total = 0;
+  for (let i = 0; i < texts.length; i++) {
+    const text = texts[i];
+    if (typeof text === "string" && text.length <= MAX_QUICK_TEXT && total + text.length + 1 <= MAX_PAGE_TEXT) {
+      total += text.length + 1;
+      continue;
+    }
+    ({ picked, index } = pickTexts(texts));
+    break;
+  }
+  if (picked.length === 0) return out;
+  // Every text followed by a NUL, so each ends where a NUL byte is.
+  toScratch(`${picked.join("\u0000")}\u0000`);
+  let at = 0;
+  for (let k = 0; k < picked.length; k++) {
+    const value = quickReader.document(scratch, picked[k] as string, at);
+    if (value === GIVE_UP) break;
+    out[index === undefined ? k : (index[k] as number)] = value;
+    at = quickReader.at + 1;
+  }
+  return out;
+}
+
+/** The texts {@link parseJsonTexts} can read in one pass, and where each is in `texts`. */
+function pickTexts(texts: readonly unknown[]): { picked: string[]; index: number[] } {
   const picked: string[] = [];
   const index: number[] = [];
   let total = 0;
@@ -101,17 +129,7 @@ export function parseJsonTexts(texts: readonly unknown[]): (Value | typeof NOT_R
     picked.push(text);
     index.push(i);
   }
-  if (picked.length === 0) return out;
-  // Every text followed by a NUL, so each ends where a NUL byte is.
-  toScratch(`${picked.join("\u0000")}\u0000`);
-  let at = 0;
-  for (let k = 0; k < picked.length; k++) {
-    const value = quickReader.document(scratch, picked[k] as string, at);
-    if (value === GIVE_UP) break;
-    out[index[k] as number] = value;
-    at = quickReader.at + 1;
-  }
-  return out;
+  return { picked, index };
 }
 
 /**
@@ -133,11 +151,13 @@ export class PageJsonTexts {
     if (page !== this.#page) {
       this.#page = page;
       const key = this.#key;
-      this.#values = parseJsonTexts(
-        page.map((record) =>
-          typeof record === "object" && record !== null ? (record as { [key: string]: Value })[key] : undefined,
-        ),
-      );
+      const texts = new Array<Value | undefined>(page.length);
+      for (let i = 0; i < page.length; i++) {
+        const record = page[i];
+        texts[i] =
+          typeof record === "object" && record !== null ? (record as { [key: string]: Value })[key] : undefined;
+      }
+      this.#values = parseJsonTexts(texts);
     }
     const value = this.#values[index];
     if (value === NOT_READ || value === undefined) return NOT_READ;
