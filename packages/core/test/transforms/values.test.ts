@@ -251,6 +251,14 @@ describe("json_parse and json_encode", () => {
     // The escape is left to the exact parser, and with it every text after it.
     expect(read.slice(7)).toEqual([NOT_READ, NOT_READ, NOT_READ]);
     expect(parseJsonTexts([])).toEqual([]);
+    // Up to 1M characters of a page are read together; the rest, and longer texts, are left.
+    const long = `"${"a".repeat(400_000)}"`;
+    expect(parseJsonTexts([long, long, long]).map((value) => (value === NOT_READ ? value : "read"))).toEqual([
+      "read",
+      "read",
+      NOT_READ,
+    ]);
+    expect(parseJsonTexts([`"${"b".repeat(1_100_000)}"`, "[1]"])).toEqual([NOT_READ, [1]]);
     // A NUL inside a text ends nothing early: the text is left to the exact parser, which refuses it.
     expect(parseJsonTexts(["1\u00002".replace("\\u0000", "\u0000"), "3"])).toEqual([NOT_READ, NOT_READ]);
     // Every document of a page of many shapes, against JSON.parse.
