@@ -160,8 +160,12 @@ export class PageJsonTexts {
       this.#values = parseJsonTexts(texts);
     }
     const value = this.#values[index];
+    if (index === page.length - 1) {
+      // The page's last record: let go of the page, so its records can die young.
+      this.#page = undefined;
+      this.#values = [];
+    } else this.#values[index] = NOT_READ;
     if (value === NOT_READ || value === undefined) return NOT_READ;
-    this.#values[index] = NOT_READ;
     return (page[index] as { [key: string]: Value })[this.#key] === text ? value : NOT_READ;
   }
 }
