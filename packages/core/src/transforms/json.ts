@@ -51,15 +51,14 @@ interface FastUtf8 {
 }
 const HAS_UTF8_WRITE = typeof (Buffer.prototype as unknown as Partial<FastUtf8>).utf8Write === "function";
 
-/** Writes `text` and a NUL byte at the start of the scratch bytes; returns the byte length. */
-function toScratch(text: string): number {
+/** Writes `text` and a NUL byte at the start of the scratch bytes. */
+function toScratch(text: string): void {
   const room = text.length * 3 + 1;
   if (room > scratch.length) scratch = Buffer.allocUnsafe(Math.max(room, scratch.length * 2));
   const n = HAS_UTF8_WRITE
     ? (scratch as unknown as FastUtf8).utf8Write(text, 0, scratch.length)
     : scratch.write(text, 0, "utf8");
   scratch[n] = 0;
-  return n;
 }
 
 /**

@@ -166,7 +166,7 @@ export const jsonParseDefinition = defineTransform({
       const texts = keys.map((key, f) =>
         records.map((record) => (isPlainObject(record) ? readField(record, key, risky[f] as boolean) : undefined)),
       );
-      const read = texts.map(parseJsonTexts);
+      const read = texts.map((page) => parseJsonTexts(page));
       for (let i = 0; i < records.length; i++) {
         const record = records[i] as Value;
         let rejected = false;
@@ -175,8 +175,10 @@ export const jsonParseDefinition = defineTransform({
             const key = keys[f] as string;
             const text = readField(record, key, risky[f] as boolean);
             if (typeof text !== "string") continue;
-            let parsed = (read[f] as unknown[])[i] as Value;
-            if (parsed === (NOT_READ as unknown) || (texts[f] as unknown[])[i] !== text)
+            const early = (read[f] as (Value | typeof NOT_READ)[])[i] as Value | typeof NOT_READ;
+            let parsed: Value;
+            if (early !== NOT_READ && (texts[f] as unknown[])[i] === text) parsed = early;
+            else
               try {
                 parsed = parseJsonExact(text);
               } catch (error) {
